@@ -1,0 +1,115 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portaplus2/batchcustomers/store"
+)
+
+func openTemp(t *testing.T) (*store.SQLite, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "batches.db")
+	s, err := store.OpenSQLite(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func sampleRows(n int) []store.Row {
+	rows := make([]store.Row, n)
+	for i := range rows {
+		rows[i] = store.Row{Index: i, Login: "login" + string(rune('a'+i)),
+			Name: "Customer " + string(rune('A'+i)), Data: json.RawMessage(`{"i":1}`)}
+	}
+	return rows
+}
+
+func TestCreateBatchIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+
+	b := store.Batch{ID: "b1", WorkflowID: "batch-b1", RequestHash: "h1", ResellerID: 7}
+	got, created, err := s.CreateBatch(ctx, b, sampleRows(3))
+	require.NoError(t, err)
+	assert.True(t, created)
+	assert.Equal(t, 3, got.Total)
+	assert.Equal(t, store.StateAccepted, got.State)
+
+	again, created, err := s.CreateBatch(ctx, store.Batch{ID: "b1", RequestHash: "other"}, sampleRows(5))
+	require.NoError(t, err)
+	assert.False(t, created)
+	assert.Equal(t, "h1", again.RequestHash)
+	assert.Equal(t, 3, again.Total)
+
+	counts, err := s.Counts(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]int{store.StatusPending: 3}, counts)
+}
+
+func TestCustomerLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	_, _, err := s.CreateBatch(ctx, store.Batch{ID: "b1", WorkflowID: "batch-b1"}, sampleRows(3))
+	require.NoError(t, err)
+
+	row, err := s.Row(ctx, "b1", 1)
+	require.NoError(t, err)
+	assert.Equal(t, "loginb", row.Login)
+	assert.JSONEq(t, `{"i":1}`, string(row.Data))
+
+	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1"))
+	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1")) // retried activity
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 1, store.StatusFailed, json.RawMessage(`{"x":2}`)))
+	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1-a2"))
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 0, store.StatusCreated, nil))
+
+	skipped, err := s.SkipPending(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, 1, skipped)
+
+	recs, err := s.Customers(ctx, "b1", 1, 10)
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, store.StatusRunning, recs[0].Status)
+	assert.Equal(t, 2, recs[0].Attempts)
+	assert.Equal(t, "wf-1-a2", recs[0].WorkflowID)
+	assert.Equal(t, store.StatusSkipped, recs[1].Status)
+
+	_, err = s.Row(ctx, "b1", 9)
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	assert.ErrorIs(t, s.SetBatchState(ctx, "nope", store.StateRunning), store.ErrNotFound)
+}
+
+func TestTwoHandlesWriteConcurrently(t *testing.T) {
+	ctx := context.Background()
+	a, path := openTemp(t)
+	b, err := store.OpenSQLite(path)
+	require.NoError(t, err)
+	defer b.Close()
+	_, _, err = a.CreateBatch(ctx, store.Batch{ID: "b1"}, sampleRows(20))
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			h := a
+			if i%2 == 1 {
+				h = b
+			}
+			assert.NoError(t, h.FinishCustomer(ctx, "b1", i, store.StatusCreated, nil))
+		}(i)
+	}
+	wg.Wait()
+	counts, err := b.Counts(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, 20, counts[store.StatusCreated])
+}
