@@ -1,0 +1,31 @@
+# The two commands the README leads with are `make demo` and `make test`.
+SHELL := /bin/bash
+GO ?= go
+
+.PHONY: demo test unit lint build tools compose-check
+
+## demo: start Temporal, the billing emulator, the worker and the endpoint, post the 3-customer sample
+demo:
+	scripts/demo.sh
+
+## test: every test, integration tests on a real Temporal dev server and emulator included
+test: tools
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+
+## unit: tests that need no Temporal binary
+unit:
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
+
+## build: compile the three commands into .run/bin
+build:
+	mkdir -p .run/bin
+	$(GO) build -o .run/bin/ ./worker ./starter ./cmd/billing-emulator
+
+## tools: install the pinned Temporal CLI into .tools/bin
+tools:
+	scripts/install-temporal.sh
+
+## compose-check: validate docker-compose.yml (needs the docker-compose package)
+compose-check:
+	docker-compose -f docker-compose.yml config -q

@@ -1,0 +1,160 @@
+// Package activities holds the Temporal activities that create one
+// customer in PortaBilling and undo it, plus the bookkeeping activities
+// that keep the claim-check store up to date.
+//
+// Every create is an "ensure": it looks the object up by its natural key
+// first and adopts what it finds only when the record carries this
+// customer's creation mark, so a retried activity never creates a second
+// object. A record made by anyone else fails the step with a Conflict, and
+// no undo ever touches it. Every undo treats "already gone" as done.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/log"
+
+	"github.com/portaplus2/batchcustomers/billing"
+	"github.com/portaplus2/batchcustomers/provision"
+	"github.com/portaplus2/batchcustomers/store"
+)
+
+// Activities are registered with the worker as one struct; workflows
+// refer to its methods through a typed nil pointer.
+type Activities struct {
+	Billing *billing.Client
+	Store   store.Store
+	Metrics Metrics
+}
+
+// Metrics receives the service's own counters. A nil Metrics counts
+// nothing.
+type Metrics interface {
+	CustomerFinished(status string)
+}
+
+// CustomerRef names one row of one batch and the mark that its billing
+// records carry.
+type CustomerRef struct {
+	BatchID string
+	Index   int
+	// Mark is written into the note of every record created for this
+	// row. It stays the same across retries of the row, so that a retry
+	// adopts what an earlier attempt left.
+	Mark string
+}
+
+// plan loads and maps the row. A missing row cannot get better with
+// retries, so it is non-retryable.
+func (a *Activities) plan(ctx context.Context, ref CustomerRef) (*provision.Plan, error) {
+	row, err := a.Store.Row(ctx, ref.BatchID, ref.Index)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalid("customer %d of batch %s is not in the store", ref.Index, ref.BatchID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load row: %w", err)
+	}
+	data, err := provision.DecodeRow(row.Data)
+	if err != nil {
+		return nil, invalid("customer %d of batch %s: %v", ref.Index, ref.BatchID, err)
+	}
+	p, err := provision.Build(data)
+	if err != nil {
+		return nil, invalid("customer %d of batch %s: %v", ref.Index, ref.BatchID, err)
+	}
+	return p, nil
+}
+
+// logger returns the SDK's activity logger, which already carries the
+// workflow and activity ids, with the row's keys added.
+func logger(ctx context.Context, ref CustomerRef) log.Logger {
+	return log.With(activity.GetLogger(ctx), "batch_id", ref.BatchID, "customer_index", ref.Index)
+}
+
+// AccountSlot describes one account to create: its id when the request
+// gives one, otherwise how the workflow draws it.
+type AccountSlot struct {
+	ID     string
+	Prefix string
+	Digits int
+}
+
+// BeginInput starts one attempt at a customer.
+type BeginInput struct {
+	CustomerRef
+	WorkflowID string
+}
+
+// BeginResult is the non-secret outline of the customer's plan that the
+// workflow needs to choose its steps.
+type BeginResult struct {
+	Login      string
+	Name       string
+	Accounts   []AccountSlot
+	Alias      string
+	Display    bool
+	Extensions int
+	Ignored    []string
+}
+
+// Begin marks the row running and returns its outline. A row that is not
+// in the store or cannot be mapped fails with Invalid.
+func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, error) {
+	p, err := a.plan(ctx, in.CustomerRef)
+	if err != nil {
+		return BeginResult{}, err
+	}
+	if err := a.Store.StartCustomer(ctx, in.BatchID, in.Index, in.WorkflowID); err != nil {
+		return BeginResult{}, fmt.Errorf("mark customer running: %w", err)
+	}
+	out := BeginResult{
+		Login: p.Login, Name: p.Name, Alias: p.Alias,
+		Display: p.Display != nil, Extensions: len(p.Extensions), Ignored: p.Ignored,
+	}
+	for _, acc := range p.Accounts {
+		out.Accounts = append(out.Accounts, AccountSlot{ID: acc.ID, Prefix: acc.Prefix, Digits: acc.Digits})
+	}
+	logger(ctx, in.CustomerRef).Info("customer started",
+		"login", p.Login, "accounts", len(p.Accounts))
+	return out, nil
+}
+
+// FinishInput records how an attempt ended.
+type FinishInput struct {
+	BatchID string
+	Index   int
+	Status  string
+	// Result is the customer workflow's result as JSON.
+	Result []byte
+}
+
+// Finish records the customer's final status and result in the store.
+func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
+	if err := a.Store.FinishCustomer(ctx, in.BatchID, in.Index, in.Status, in.Result); err != nil {
+		return fmt.Errorf("record customer outcome: %w", err)
+	}
+	if a.Metrics != nil {
+		a.Metrics.CustomerFinished(in.Status)
+	}
+	return nil
+}
+
+// SetBatchStateInput records a batch state.
+type SetBatchStateInput struct {
+	BatchID string
+	State   string
+}
+
+// SetBatchState records the batch's state in the store.
+func (a *Activities) SetBatchState(ctx context.Context, in SetBatchStateInput) error {
+	return a.Store.SetBatchState(ctx, in.BatchID, in.State)
+}
+
+// SkipPending marks every customer of the batch that never started as
+// skipped, and returns how many there were.
+func (a *Activities) SkipPending(ctx context.Context, batchID string) (int, error) {
+	return a.Store.SkipPending(ctx, batchID)
+}

@@ -1,0 +1,389 @@
+// Package api is the HTTP endpoint. It accepts BatchCustomerCreation
+// requests on the ServiceStack routes existing clients use, validates
+// them completely, stores the rows and starts the batch workflow before it
+// answers, and reports batches while they run.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/portaplus2/batchcustomers/provision"
+	"github.com/portaplus2/batchcustomers/store"
+	"github.com/portaplus2/batchcustomers/wire"
+	"github.com/portaplus2/batchcustomers/workflows"
+)
+
+// Options configure the endpoint.
+type Options struct {
+	MaxBodyBytes int64
+	MaxCustomers int
+	// Licenses, when not empty, are the keys a request's License must
+	// match.
+	Licenses []string
+	// TemporalUIURL and Namespace build links to batches in the UI.
+	TemporalUIURL string
+	Namespace     string
+}
+
+// Server serves the endpoint.
+type Server struct {
+	opts    Options
+	store   store.Store
+	starter Starter
+	log     *zap.Logger
+}
+
+// New returns a server that keeps batches in st and starts them with
+// starter.
+func New(opts Options, st store.Store, starter Starter, log *zap.Logger) *Server {
+	return &Server{opts: opts, store: st, starter: starter, log: log}
+}
+
+// Handler returns the HTTP handler of every route.
+func (s *Server) Handler() http.Handler {
+	return http.HandlerFunc(s.route)
+}
+
+// predefinedRoute matches ServiceStack's /{format}/{reply|oneway}/{operation}.
+var predefinedRoute = regexp.MustCompile(`(?i)^/([a-z0-9]+)/(reply|oneway)/([A-Za-z0-9_]+)/?$`)
+
+const operationName = "BatchCustomerCreation"
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	lower := strings.ToLower(path)
+	switch {
+	case lower == "/healthz":
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+		return
+	case strings.HasPrefix(path, "/batches/") && r.Method == http.MethodGet:
+		s.getBatch(w, r, strings.TrimPrefix(path, "/batches/"))
+		return
+	}
+	if r.Method != http.MethodPost {
+		notFound(w, r)
+		return
+	}
+
+	switch {
+	case lower == "/batchcreatecustomers" || lower == "/batchcreatecustomers/":
+		s.accept(w, r, routeCustom, "")
+	case lower == "/batchcreatecustomers.xml":
+		s.accept(w, r, routeCustom, formatXML)
+	case lower == "/batchcreatecustomers.json":
+		s.accept(w, r, routeCustom, formatJSON)
+	case lower == "/soap12" || lower == "/soap11":
+		s.accept(w, r, routeSOAP, formatXML)
+	default:
+		m := predefinedRoute.FindStringSubmatch(path)
+		if m == nil {
+			notFound(w, r)
+			return
+		}
+		s.predefined(w, r, strings.ToLower(m[1]), strings.ToLower(m[2]), m[3])
+	}
+}
+
+func (s *Server) predefined(w http.ResponseWriter, r *http.Request, format, kind, op string) {
+	answer := formatXML
+	if format == formatJSON {
+		answer = formatJSON
+	}
+	if q := strings.ToLower(r.URL.Query().Get("format")); q == formatJSON || q == formatXML {
+		answer = q
+	}
+	if format != formatXML && format != formatJSON {
+		s.writeError(w, answer, http.StatusUnsupportedMediaType, wire.ResponseStatus{
+			ErrorCode: "NotSupportedException",
+			Message:   fmt.Sprintf("the %q format is not supported; use xml or json", format),
+		})
+		return
+	}
+	if !strings.EqualFold(op, operationName) {
+		s.writeError(w, answer, http.StatusMethodNotAllowed, wire.ResponseStatus{
+			ErrorCode: "NotImplementedException",
+			Message:   fmt.Sprintf("The operation '%s' does not exist for this service", op),
+			ErrorsNil: true,
+		})
+		return
+	}
+	rk := routeOneway
+	if kind == "reply" {
+		rk = routeReply
+	}
+	s.acceptAs(w, r, rk, format, answer)
+}
+
+type routeKind int
+
+const (
+	routeCustom routeKind = iota
+	routeOneway
+	routeReply
+	routeSOAP
+)
+
+const (
+	formatXML  = "xml"
+	formatJSON = "json"
+)
+
+// accept handles the custom and SOAP routes, whose body format comes from
+// the Content-Type header.
+func (s *Server) accept(w http.ResponseWriter, r *http.Request, rk routeKind, suffix string) {
+	body := bodyFormat(r.Header.Get("Content-Type"))
+	answer := negotiate(r, suffix, body)
+	if rk == routeSOAP {
+		s.acceptAs(w, r, rk, "soap", formatXML)
+		return
+	}
+	if body == "" {
+		if r.ContentLength == 0 {
+			// An empty body is an empty request, which fails validation
+			// as it does on the original host.
+			body = answer
+		} else {
+			s.writeError(w, answer, http.StatusUnsupportedMediaType, wire.ResponseStatus{
+				ErrorCode: "NotSupportedException",
+				Message: fmt.Sprintf("Content-Type %q is not supported; send application/xml or application/json",
+					r.Header.Get("Content-Type")),
+			})
+			return
+		}
+	}
+	s.acceptAs(w, r, rk, body, answer)
+}
+
+// bodyFormat maps a Content-Type to xml or json, or "" when unknown.
+func bodyFormat(contentType string) string {
+	mt := strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+	switch {
+	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):
+		return formatJSON
+	case mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
+		return formatXML
+	}
+	return ""
+}
+
+// negotiate picks the answer format of the custom route: ?format, then
+// the path suffix, then Accept (the request's own format first), then the
+// request's format, then XML.
+func negotiate(r *http.Request, suffix, body string) string {
+	if q := strings.ToLower(r.URL.Query().Get("format")); q == formatJSON || q == formatXML {
+		return q
+	}
+	if suffix != "" {
+		return suffix
+	}
+	accept := strings.ToLower(r.Header.Get("Accept"))
+	wantsJSON := strings.Contains(accept, "json")
+	wantsXML := strings.Contains(accept, "xml")
+	switch {
+	case wantsJSON && wantsXML && body != "":
+		return body
+	case wantsJSON:
+		return formatJSON
+	case wantsXML:
+		return formatXML
+	case body != "":
+		return body
+	}
+	return formatXML
+}
+
+// acceptAs decodes the body as format, validates it, stores it and starts
+// its workflow, then answers in the answer format.
+func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, format, answer string) {
+	if r.ContentLength > s.opts.MaxBodyBytes {
+		s.tooLarge(w, answer, rk)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
+	dto, soapVersion, err := decode(r, format)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.tooLarge(w, answer, rk)
+			return
+		}
+		ct := r.Header.Get("Content-Type")
+		if rk == routeOneway || rk == routeReply {
+			ct = format
+		}
+		st := wire.ResponseStatus{ErrorCode: "SerializationException", Message: wire.SerializationMessage(ct, err), ErrorsNil: true}
+		s.log.Info("request rejected: body not readable", zap.String("route", r.URL.Path), zap.Error(err))
+		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest, st)
+		return
+	}
+
+	if !s.licensed(dto) {
+		s.log.Warn("request rejected: licence not accepted", zap.String("route", r.URL.Path))
+		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusUnauthorized, wire.ResponseStatus{
+			ErrorCode: "Unauthorized", Message: "the License of the request is missing or not accepted",
+		})
+		return
+	}
+	if problems := wire.Validate(dto, wire.ValidateOptions{MaxCustomers: s.opts.MaxCustomers}); len(problems) > 0 {
+		s.log.Info("request rejected: validation failed", zap.Int("problems", len(problems)),
+			zap.String("first_field", problems[0].FieldName))
+		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest, validationStatus(problems))
+		return
+	}
+
+	batch, status, err := s.admit(r.Context(), r, dto)
+	if err != nil {
+		s.writeErrorSOAP(w, rk, soapVersion, answer, status.code, status.body)
+		return
+	}
+	s.answerAccepted(w, rk, soapVersion, answer, batch)
+}
+
+func decode(r *http.Request, format string) (*wire.BatchCustomerCreation, wire.SOAPVersion, error) {
+	switch format {
+	case formatJSON:
+		dto, err := wire.DecodeJSON(r.Body)
+		return dto, 0, err
+	case "soap":
+		return wire.DecodeSOAP(r.Body)
+	}
+	dto, err := wire.DecodeXML(r.Body)
+	return dto, 0, err
+}
+
+func (s *Server) licensed(dto *wire.BatchCustomerCreation) bool {
+	if len(s.opts.Licenses) == 0 {
+		return true
+	}
+	given := []byte(dto.EffectiveLicense())
+	ok := 0
+	// Compare with every key so the time taken does not tell which key
+	// came close.
+	for _, key := range s.opts.Licenses {
+		ok |= subtle.ConstantTimeCompare(given, []byte(key))
+	}
+	return ok == 1
+}
+
+func validationStatus(problems []wire.FieldError) wire.ResponseStatus {
+	st := wire.ResponseStatus{ErrorCode: problems[0].ErrorCode, Message: problems[0].Message}
+	for _, p := range problems {
+		st.Errors = append(st.Errors, wire.ResponseError{ErrorCode: p.ErrorCode, FieldName: p.FieldName, Message: p.Message})
+	}
+	return st
+}
+
+type failure struct {
+	code int
+	body wire.ResponseStatus
+}
+
+// idempotencyKey limits client keys to characters that are safe in a
+// workflow id.
+var idempotencyKey = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+
+// admit stores the batch and starts its workflow. The batch id is the
+// Idempotency-Key header when given, else a hash of the request, so that
+// a client's retry of the same request finds the same batch.
+func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCustomerCreation) (store.Batch, failure, error) {
+	canonical, err := json.Marshal(dto)
+	if err != nil {
+		return store.Batch{}, internalFailure(), fmt.Errorf("encode request: %w", err)
+	}
+	sum := sha256.Sum256(canonical)
+	hash := hex.EncodeToString(sum[:])
+	id := hash[:32]
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if !idempotencyKey.MatchString(key) {
+			return store.Batch{}, failure{http.StatusBadRequest, wire.ResponseStatus{
+				ErrorCode: "Invalid",
+				Message:   "the Idempotency-Key header must be 1 to 128 letters, digits, '.', '_', ':' or '-'",
+			}}, errors.New("bad idempotency key")
+		}
+		id = key
+	}
+
+	rows := make([]store.Row, len(dto.CustData))
+	for i := range dto.CustData {
+		data, err := provision.EncodeRow(dto, i)
+		if err != nil {
+			return store.Batch{}, internalFailure(), err
+		}
+		rows[i] = store.Row{Index: i, Data: data}
+		if c := dto.CustData[i].Customer; c != nil && c.Customer != nil && c.Customer.PersonalInformation != nil {
+			rows[i].Login = c.Customer.PersonalInformation.Login
+			rows[i].Name = c.Customer.PersonalInformation.Name
+		}
+	}
+	b := store.Batch{
+		ID: id, WorkflowID: workflows.BatchWorkflowID(id), RequestHash: hash,
+		ResellerID: dto.ResellerID, ProductID: dto.ProductID,
+	}
+	stored, created, err := s.store.CreateBatch(ctx, b, rows)
+	if err != nil {
+		s.log.Error("store batch", zap.String("batch_id", id), zap.Error(err))
+		return store.Batch{}, unavailable("the batch could not be stored"), err
+	}
+	if !created && stored.RequestHash != hash {
+		return store.Batch{}, failure{http.StatusConflict, wire.ResponseStatus{
+			ErrorCode: "Conflict",
+			Message:   fmt.Sprintf("Idempotency-Key %q was already used for a different request", id),
+		}}, errors.New("idempotency key reused")
+	}
+
+	if err := s.starter.StartBatch(ctx, id, len(rows)); err != nil {
+		// The rows are stored: sending the same request again starts
+		// this same batch, with nothing lost or doubled.
+		s.log.Error("start batch workflow", zap.String("batch_id", id), zap.Error(err))
+		return store.Batch{}, unavailable("the workflow service is unavailable; send the same request again later"), err
+	}
+	s.log.Info("batch accepted", zap.String("batch_id", id), zap.String("workflow_id", stored.WorkflowID),
+		zap.Int("customers", len(rows)), zap.Bool("new", created), zap.String("ui_url", s.uiURL(stored.WorkflowID)))
+	return stored, failure{}, nil
+}
+
+func internalFailure() failure {
+	return failure{http.StatusInternalServerError, wire.ResponseStatus{
+		ErrorCode: "InternalServerError", Message: "the request could not be processed"}}
+}
+
+func unavailable(msg string) failure {
+	return failure{http.StatusServiceUnavailable, wire.ResponseStatus{ErrorCode: "ServiceUnavailable", Message: msg}}
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, answer string, rk routeKind) {
+	s.writeErrorSOAP(w, rk, wire.SOAP12, answer, http.StatusRequestEntityTooLarge, wire.ResponseStatus{
+		ErrorCode: "RequestEntityTooLarge",
+		Message:   fmt.Sprintf("the request body is larger than %d bytes", s.opts.MaxBodyBytes),
+	})
+}
+
+// uiURL links to a workflow in the Temporal UI.
+func (s *Server) uiURL(workflowID string) string {
+	return strings.TrimRight(s.opts.TemporalUIURL, "/") + "/namespaces/" + url.PathEscape(s.opts.Namespace) +
+		"/workflows/" + url.PathEscape(workflowID)
+}
+
+func notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	fmt.Fprintf(w, "Handler for Request not found: \n\n\nRequest.HttpMethod: %s\nRequest.PathInfo: %s\n",
+		r.Method, r.URL.Path)
+}
+
+// retryAfter is sent with 503 answers.
+const retryAfter = 30 * time.Second

@@ -1,0 +1,133 @@
+// Package config loads the service's settings from environment variables
+// with the BATCH_ prefix. The defaults run everything on one machine
+// against a Temporal dev server and the billing emulator.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Prefix starts every variable name.
+const Prefix = "BATCH"
+
+// Config holds every setting of the endpoint and the worker; each reads
+// the fields it needs.
+type Config struct {
+	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" desc:"Temporal frontend host:port"`
+	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default" desc:"Temporal namespace"`
+	TaskQueue         string `envconfig:"TASK_QUEUE" default:"batch-customers" desc:"task queue of the workflows and activities"`
+	TemporalUIURL     string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
+
+	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
+	MaxBodyBytes int64  `envconfig:"MAX_BODY_BYTES" default:"67108864" desc:"largest request body in bytes; larger ones get 413"`
+	MaxCustomers int    `envconfig:"MAX_CUSTOMERS" default:"10000" desc:"most customers (CsvData rows) in one request"`
+	Licenses     string `envconfig:"LICENSES" desc:"comma-separated licence keys a request must carry; empty disables the check"`
+
+	StorePath string `envconfig:"STORE_PATH" default:".run/batches.db" desc:"SQLite file of accepted batches, shared by the endpoint and the workers"`
+
+	Window         int `envconfig:"WINDOW" default:"20" desc:"customers of one batch created at the same time"`
+	ChildrenPerRun int `envconfig:"CHILDREN_PER_RUN" default:"500" desc:"customers a batch run starts before it continues as new"`
+
+	BillingURL         string        `envconfig:"BILLING_URL" default:"http://127.0.0.1:8090" desc:"PortaBilling admin realm base URL"`
+	BillingLogin       string        `envconfig:"BILLING_LOGIN" default:"admin" desc:"PortaBilling API user"`
+	BillingPassword    string        `envconfig:"BILLING_PASSWORD" default:"admin-secret" desc:"PortaBilling API password"`
+	BillingTimeout     time.Duration `envconfig:"BILLING_TIMEOUT" default:"25s" desc:"timeout of one billing HTTP call"`
+	BillingInsecureTLS bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
+	BillingConcurrency int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
+
+	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
+	LogFormat string `envconfig:"LOG_FORMAT" default:"console" desc:"console or json"`
+}
+
+// Load reads the environment and validates the result.
+func Load() (Config, error) {
+	var c Config
+	if err := envconfig.Process(Prefix, &c); err != nil {
+		return Config{}, fmt.Errorf("read settings: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// Validate checks the rules that span fields or that envconfig cannot
+// express. It lists every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	check(c.TemporalAddress != "", "%s_TEMPORAL_ADDRESS is empty", Prefix)
+	check(c.TemporalNamespace != "", "%s_TEMPORAL_NAMESPACE is empty", Prefix)
+	check(c.TaskQueue != "", "%s_TASK_QUEUE is empty", Prefix)
+	check(c.StorePath != "", "%s_STORE_PATH is empty", Prefix)
+	check(c.MaxBodyBytes > 0, "%s_MAX_BODY_BYTES must be positive, got %d", Prefix, c.MaxBodyBytes)
+	check(c.MaxCustomers > 0, "%s_MAX_CUSTOMERS must be positive, got %d", Prefix, c.MaxCustomers)
+	check(c.Window > 0 && c.Window <= 1000, "%s_WINDOW must be between 1 and 1000, got %d", Prefix, c.Window)
+	check(c.ChildrenPerRun >= c.Window && c.ChildrenPerRun <= 1500,
+		"%s_CHILDREN_PER_RUN must be between %s_WINDOW (%d) and 1500, got %d", Prefix, Prefix, c.Window, c.ChildrenPerRun)
+	check(c.BillingTimeout > 0, "%s_BILLING_TIMEOUT must be positive, got %s", Prefix, c.BillingTimeout)
+	check(c.BillingConcurrency > 0, "%s_BILLING_CONCURRENCY must be positive, got %d", Prefix, c.BillingConcurrency)
+	for name, raw := range map[string]string{"BILLING_URL": c.BillingURL, "TEMPORAL_UI_URL": c.TemporalUIURL} {
+		u, err := url.Parse(raw)
+		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
+			"%s_%s must be an http or https URL, got %q", Prefix, name, raw)
+	}
+	check(oneOf(c.LogLevel, "debug", "info", "warn", "error"),
+		"%s_LOG_LEVEL must be debug, info, warn or error, got %q", Prefix, c.LogLevel)
+	check(oneOf(c.LogFormat, "console", "json"), "%s_LOG_FORMAT must be console or json, got %q", Prefix, c.LogFormat)
+	return errors.Join(errs...)
+}
+
+// LicenseKeys returns the configured licence keys.
+func (c Config) LicenseKeys() []string {
+	var keys []string
+	for _, k := range strings.Split(c.Licenses, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// Usage prints every variable with its default and meaning.
+func Usage(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if err := envconfig.Usagef(Prefix, &Config{}, tw, envconfig.DefaultTableFormat); err != nil {
+		return err
+	}
+	return tw.Flush()
+}
+
+// HandleHelp prints the usage and reports true when args ask for help.
+func HandleHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			fmt.Fprintf(os.Stdout, "Settings are read from these environment variables:\n\n")
+			_ = Usage(os.Stdout)
+			return true
+		}
+	}
+	return false
+}

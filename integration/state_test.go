@@ -1,0 +1,149 @@
+package integration_test
+
+import (
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/portaplus2/batchcustomers/emulator"
+	"github.com/portaplus2/batchcustomers/wire"
+)
+
+// billingView indexes an emulator state dump for assertions.
+type billingView struct {
+	st *emulator.State
+}
+
+func (v billingView) customersNamed(name string) []emulator.Customer {
+	var out []emulator.Customer
+	for _, c := range v.st.Customers {
+		if c.Name == name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func (v billingView) accountsWithID(id string) []emulator.Account {
+	var out []emulator.Account
+	for _, a := range v.st.Accounts {
+		if a.ID == id {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (v billingView) extensionsOf(iCustomer int64) map[string]int64 {
+	out := map[string]int64{}
+	for _, e := range v.st.Extensions {
+		if e.ICustomer == iCustomer {
+			out[e.ID] = e.IAccount
+		}
+	}
+	return out
+}
+
+func digits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
+func attribute(features []emulator.ServiceFeature, feature, name string) []string {
+	for _, f := range features {
+		if f.Name == feature {
+			for _, a := range f.Attributes {
+				if a.Name == name {
+					return a.Values
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// assertCreated checks that billing holds the row exactly once: the open
+// customer, each account under it, the alias on the primary account, the
+// display name and number on every account and the extensions.
+func assertCreated(t *testing.T, v billingView, row wire.CsvData) {
+	t.Helper()
+	pi := row.Customer.Customer.PersonalInformation
+	custs := v.customersNamed(pi.Name)
+	require.Len(t, custs, 1, "customer %q", pi.Name)
+	cust := custs[0]
+	assert.Equal(t, "O", cust.BillStatus, "customer %q", pi.Name)
+	assert.Equal(t, pi.Login, cust.Login)
+
+	accounts := append([]wire.AccountInformation(nil), row.Account.AccountRequest.AccountsToCreate...)
+	sort.SliceStable(accounts, func(i, j int) bool { return accounts[i].Index < accounts[j].Index })
+	iAccount := map[string]int64{}
+	for _, a := range accounts {
+		found := v.accountsWithID(a.AcntId)
+		require.Len(t, found, 1, "account %s", a.AcntId)
+		acc := found[0]
+		iAccount[a.AcntId] = acc.IAccount
+		assert.Equal(t, cust.ICustomer, acc.ICustomer, "owner of account %s", a.AcntId)
+		assert.Equal(t, "O", acc.BillStatus, "account %s", a.AcntId)
+		assert.Equal(t, []string{row.DisplayName}, attribute(acc.ServiceFeatures, "cli", "display_name"), "account %s", a.AcntId)
+		assert.Equal(t, []string{digits(row.DisplayNumber)}, attribute(acc.ServiceFeatures, "cli", "display_number"), "account %s", a.AcntId)
+	}
+	primary := iAccount[accounts[0].AcntId]
+
+	if alias := digits(row.AliasNumber); alias != "" {
+		found := v.accountsWithID(alias)
+		require.Len(t, found, 1, "alias %s", alias)
+		assert.Equal(t, 2, found[0].BillingModel, "alias %s", alias)
+		require.NotNil(t, found[0].IMasterAccount, "alias %s", alias)
+		assert.Equal(t, primary, *found[0].IMasterAccount, "owner of alias %s", alias)
+	}
+
+	want := map[string]int64{}
+	for i, a := range accounts {
+		number := digits(a.Extension)
+		if i == 0 && number == "" {
+			number = digits(row.ExtensionNo)
+		}
+		if number != "" {
+			want[number] = iAccount[a.AcntId]
+		}
+	}
+	assert.Equal(t, want, v.extensionsOf(cust.ICustomer), "extensions of %q", pi.Name)
+}
+
+// assertNothingLive checks that a rolled-back row left nothing open in
+// billing: no open customer, no open account or alias with its ids, and no
+// record carrying its creation mark that is still open.
+func assertNothingLive(t *testing.T, v billingView, row wire.CsvData, mark string) {
+	t.Helper()
+	pi := row.Customer.Customer.PersonalInformation
+	for _, c := range v.customersNamed(pi.Name) {
+		assert.Equal(t, "C", c.BillStatus, "customer %q is still open", pi.Name)
+	}
+	for _, a := range row.Account.AccountRequest.AccountsToCreate {
+		for _, acc := range v.accountsWithID(a.AcntId) {
+			assert.Equal(t, "C", acc.BillStatus, "account %s is still open", a.AcntId)
+		}
+	}
+	assert.Empty(t, v.accountsWithID(digits(row.AliasNumber)), "alias %s still exists", row.AliasNumber)
+	marked := 0
+	for _, acc := range v.st.Accounts {
+		if strings.Contains(acc.Note, mark) {
+			marked++
+			assert.Equal(t, "C", acc.BillStatus, "account %s made for %s is still open", acc.ID, mark)
+		}
+	}
+	for _, c := range v.st.Customers {
+		if strings.Contains(c.Note, mark) {
+			assert.Equal(t, "C", c.BillStatus, "customer %q made for %s is still open", c.Name, mark)
+			assert.Empty(t, v.extensionsOf(c.ICustomer), "extensions of %q", c.Name)
+		}
+	}
+	assert.Positive(t, marked, "the rolled-back accounts of %s should remain, closed", mark)
+}

@@ -1,0 +1,88 @@
+// Command starter runs the HTTP endpoint that accepts BatchCustomerCreation
+// requests and starts their workflows. Settings come from BATCH_*
+// environment variables; run it with -h to list them.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/portaplus2/batchcustomers/api"
+	"github.com/portaplus2/batchcustomers/app"
+	"github.com/portaplus2/batchcustomers/config"
+	"github.com/portaplus2/batchcustomers/store"
+)
+
+func main() {
+	if config.HandleHelp(os.Args[1:]) {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "starter:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log, err := app.NewLogger(cfg, "starter")
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // nothing to do when stderr is gone
+
+	st, err := store.OpenSQLite(cfg.StorePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	c, err := app.Dial(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	srv := api.New(api.Options{
+		MaxBodyBytes: cfg.MaxBodyBytes, MaxCustomers: cfg.MaxCustomers, Licenses: cfg.LicenseKeys(),
+		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.TemporalNamespace,
+	}, st, api.TemporalStarter{
+		Client: c, TaskQueue: cfg.TaskQueue, Window: cfg.Window, ChildrenPerRun: cfg.ChildrenPerRun,
+	}, log)
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	log.Info("endpoint listening", zap.String("addr", ln.Addr().String()))
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("endpoint stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+// Command worker runs the batch and customer workflows and the billing
+// activities. Settings come from BATCH_* environment variables; run it
+// with -h to list them.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"go.temporal.io/sdk/worker"
+	"go.uber.org/zap"
+
+	"github.com/portaplus2/batchcustomers/activities"
+	"github.com/portaplus2/batchcustomers/app"
+	"github.com/portaplus2/batchcustomers/billing"
+	"github.com/portaplus2/batchcustomers/config"
+	"github.com/portaplus2/batchcustomers/store"
+)
+
+func main() {
+	if config.HandleHelp(os.Args[1:]) {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "worker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	cfg, err := config.Load()
+	if err != nil {
+		return err
+	}
+	log, err := app.NewLogger(cfg, "worker")
+	if err != nil {
+		return err
+	}
+	defer log.Sync() //nolint:errcheck // nothing to do when stderr is gone
+
+	st, err := store.OpenSQLite(cfg.StorePath)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	c, err := app.Dial(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+
+	bc := billing.New(billing.Options{
+		BaseURL: cfg.BillingURL, Login: cfg.BillingLogin, Password: cfg.BillingPassword,
+		Timeout: cfg.BillingTimeout, InsecureTLS: cfg.BillingInsecureTLS,
+	}, log)
+	w := worker.New(c, cfg.TaskQueue, app.WorkerOptions(cfg))
+	app.Register(w, &activities.Activities{Billing: bc, Store: st})
+
+	log.Info("worker starting", zap.String("task_queue", cfg.TaskQueue),
+		zap.String("temporal_address", cfg.TemporalAddress), zap.String("billing_url", cfg.BillingURL))
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	<-ctx.Done()
+	log.Info("worker stopping: finishing the tasks in hand")
+	// Stop waits for running activities up to the worker's stop timeout;
+	// what it cuts off, Temporal retries on another worker.
+	w.Stop()
+	log.Info("worker stopped")
+	return nil
+}

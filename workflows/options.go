@@ -1,0 +1,57 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/portaplus2/batchcustomers/activities"
+)
+
+// acts lets workflows name activities as methods, so the compiler checks
+// the names; its methods are never called on the nil value.
+var acts *activities.Activities
+
+// forwardOptions run the steps that create billing records. A step makes
+// a few billing calls of at most 25 s each. Transport trouble is retried
+// for up to 30 minutes, so that a billing outage of a few minutes delays a
+// customer instead of failing it; business faults are not retried.
+// WaitForCancellation makes a cancelled customer wait for its step in
+// flight to end before the undo looks for what that step created.
+var forwardOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    2 * time.Minute,
+	ScheduleToCloseTimeout: 30 * time.Minute,
+	WaitForCancellation:    true,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        30 * time.Second,
+		NonRetryableErrorTypes: activities.NonRetryableErrorTypes,
+	},
+}
+
+// undoOptions retry an undo step for as long as billing fails for
+// transport reasons: giving up half-way would leave records behind. A
+// business fault still ends the undo at once, and the customer then ends
+// as rollback_failed with the records it left.
+var undoOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 2 * time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:        time.Second,
+		BackoffCoefficient:     2,
+		MaximumInterval:        5 * time.Minute,
+		NonRetryableErrorTypes: activities.NonRetryableErrorTypes,
+	},
+}
+
+// bookkeepingOptions run activities that only touch the service's own
+// store; they retry until the store answers.
+var bookkeepingOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 30 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    30 * time.Second,
+	},
+}
