@@ -34,8 +34,8 @@ func TestSampleBatchCreatesThreeCustomers(t *testing.T) {
 	assert.Equal(t, store.StateCompleted, rep.State)
 	require.Len(t, rep.Customers, 3)
 	for _, c := range rep.Customers {
-		assert.Equal(t, store.StatusCreated, c.Status, "customer %d", c.Index)
 		require.NotNil(t, c.Result, "customer %d", c.Index)
+		assert.Equal(t, store.StatusCreated, c.Status, "customer %d: %+v", c.Index, c.Result.Error)
 		assert.NotZero(t, c.Result.ICustomer)
 		assert.NotEmpty(t, c.Result.Accounts)
 	}
@@ -46,7 +46,7 @@ func TestSampleBatchCreatesThreeCustomers(t *testing.T) {
 	for _, row := range dto.CustData {
 		assertCreated(t, v, row)
 	}
-	assert.Len(t, v.st.Customers, 3)
+	assert.Len(t, v.st.Customers, 4, "the reseller and the three customers")
 
 	// The same request again, now as JSON, is the same batch: nothing new
 	// starts and billing is unchanged.
@@ -56,7 +56,7 @@ func TestSampleBatchCreatesThreeCustomers(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, status)
 	assert.Equal(t, "/batches/"+reply.BatchID, hdr.Get("Location"))
 	time.Sleep(time.Second)
-	assert.Len(t, state(t, s).Customers, 3)
+	assert.Len(t, state(t, s).Customers, 4)
 }
 
 func TestFiftyCustomersOneFailsAtAlias(t *testing.T) {

@@ -78,6 +78,8 @@ export BATCH_HTTP_ADDR="127.0.0.1:$HTTP_PORT"
 export BATCH_STORE_PATH="$run/batches.db"
 export BILLING_EMU_ADDR="127.0.0.1:$EMULATOR_PORT"
 export BILLING_EMU_DB="$run/billing-emulator.db"
+# The sample batch names reseller 4512 as the parent of its customers.
+export BILLING_EMU_RESELLERS="${BILLING_EMU_RESELLERS:-4512}"
 
 echo "starting PortaBilling emulator on 127.0.0.1:$EMULATOR_PORT"
 "$run/bin/billing-emulator" >"$logs/emulator.log" 2>&1 &

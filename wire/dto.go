@@ -22,8 +22,8 @@ type BatchCustomerCreation struct {
 	ContentId   int64
 	FeatureName string
 	// BaseLicense is the base-class License member, the first of the two
-	// License elements in XML.
-	BaseLicense string
+	// License elements in XML. JSON has no key for it.
+	BaseLicense string `json:"-" datamember:"License"`
 	CustData    []CsvData
 	// License is the batch's own License member, after CustData in XML and
 	// the only License key in JSON.
@@ -267,9 +267,9 @@ type CustomerDefaultValues struct {
 	TaxId                 string
 	UseMobileNoAsCli      bool
 	// CountryCode is the contract's countryCode member.
-	CountryCode int64
+	CountryCode int64 `json:"countryCode"`
 	// ISpendingPlan is the contract's i_spendingPlan member.
-	ISpendingPlan int64
+	ISpendingPlan int64 `json:"i_spendingPlan"`
 }
 
 // BillingModel is the account billing model enum, sent by name.

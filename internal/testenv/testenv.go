@@ -85,6 +85,10 @@ func StartTemporal(t testing.TB) *testsuite.DevServer {
 	return srv
 }
 
+// SampleReseller is the ResellerID of the sample batches; the emulator
+// creates that reseller so that customers can name it as their parent.
+const SampleReseller = "4512"
+
 // Emulator is a running billing emulator.
 type Emulator struct {
 	URL   string
@@ -99,12 +103,17 @@ func StartEmulator(t testing.TB, cfg emulator.Config) *Emulator {
 	if cfg.DBPath == "" {
 		cfg.DBPath = filepath.Join(t.TempDir(), "billing.db")
 	}
+	if cfg.Resellers == "" {
+		cfg.Resellers = SampleReseller
+	}
 	srv, err := emulator.New(cfg, zap.NewNop())
 	require.NoError(t, err, "start billing emulator")
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
-		hs.Close()
+		// Closing the emulator first releases calls held by a hang rule,
+		// which the HTTP server's Close would otherwise wait for.
 		_ = srv.Close()
+		hs.Close()
 	})
 	return &Emulator{URL: hs.URL, Admin: &emulator.AdminClient{BaseURL: hs.URL}, srv: srv}
 }

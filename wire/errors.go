@@ -1,0 +1,41 @@
+package wire
+
+import "fmt"
+
+// DecodeError is a request body that cannot be read as a BatchCustomerCreation.
+// The HTTP layer answers it with 400 SerializationException.
+type DecodeError struct {
+	// Field is the path of the member being read, such as
+	// CustData[0].Customer.Customer.IParent, or "" when the error concerns
+	// the whole body (syntax, encoding, root element).
+	Field string
+	// Message says what is wrong and how to fix it.
+	Message string
+
+	cause error
+}
+
+// Error returns the field path and the message.
+func (e *DecodeError) Error() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// Unwrap returns the parser error behind the DecodeError, if any.
+func (e *DecodeError) Unwrap() error {
+	return e.cause
+}
+
+// decodeErrorf builds a DecodeError for the member at path.
+func decodeErrorf(path, format string, args ...any) *DecodeError {
+	return &DecodeError{Field: path, Message: fmt.Sprintf(format, args...)}
+}
+
+// wrapDecodeError builds a DecodeError that keeps cause for errors.Is/As.
+func wrapDecodeError(path string, cause error, format string, args ...any) *DecodeError {
+	err := decodeErrorf(path, format, args...)
+	err.cause = cause
+	return err
+}
