@@ -133,7 +133,7 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 
 // forward runs the steps. Each undo is registered before its step runs:
 // a step that timed out may still have created its record, and the undo
-// finds it by natural key.
+// finds it by natural key. A cancelled customer starts no further step.
 func (c *customerRun) forward(ctx workflow.Context) error {
 	c.res.FailedStep = StepBegin
 	var begin activities.BeginResult
@@ -149,6 +149,9 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 	}
 
 	c.res.FailedStep = StepCustomer
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	c.onUndo(StepCustomer, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveCustomer, c.ref).Get(ctx, nil)
 	})
@@ -159,6 +162,9 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 	c.res.ICustomer = cust.ICustomer
 
 	c.res.FailedStep = StepAccounts
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	c.onUndo(StepAccounts, func(ctx workflow.Context) error {
 		in := activities.TerminateAccountsInput{CustomerRef: c.ref, IDs: ids}
 		return workflow.ExecuteActivity(ctx, acts.TerminateAccounts, in).Get(ctx, nil)
@@ -191,6 +197,9 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 
 func (c *customerRun) addAlias(ctx workflow.Context) error {
 	c.res.FailedStep = StepAlias
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	c.onUndo(StepAlias, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveAlias, c.ref).Get(ctx, nil)
 	})
@@ -208,6 +217,9 @@ func (c *customerRun) addAlias(ctx workflow.Context) error {
 // terminates them.
 func (c *customerRun) setDisplay(ctx workflow.Context) error {
 	c.res.FailedStep = StepDisplay
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	in := activities.DisplayInput{CustomerRef: c.ref}
 	for _, a := range c.res.Accounts {
 		in.Accounts = append(in.Accounts, a.IAccount)
@@ -221,6 +233,9 @@ func (c *customerRun) setDisplay(ctx workflow.Context) error {
 
 func (c *customerRun) addExtensions(ctx workflow.Context) error {
 	c.res.FailedStep = StepExtensions
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	c.onUndo(StepExtensions, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveExtensions, c.ref).Get(ctx, nil)
 	})

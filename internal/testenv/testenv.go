@@ -4,10 +4,12 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -71,7 +73,15 @@ func StartTemporal(t testing.TB) *testsuite.DevServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	out := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("Temporal dev server output:\n%s", out.tail(8<<10))
+		}
+	})
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
+		Stdout:       out,
+		Stderr:       out,
 		ExistingPath: TemporalBinary(t),
 		DBFilename:   filepath.Join(t.TempDir(), "temporal.db"),
 		LogLevel:     "warn",
@@ -88,6 +98,28 @@ func StartTemporal(t testing.TB) *testsuite.DevServer {
 // SampleReseller is the ResellerID of the sample batches; the emulator
 // creates that reseller so that customers can name it as their parent.
 const SampleReseller = "4512"
+
+// syncBuffer collects a process's output for a failing test's log.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) tail(n int) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	data := b.buf.Bytes()
+	if len(data) > n {
+		data = data[len(data)-n:]
+	}
+	return string(data)
+}
 
 // Emulator is a running billing emulator.
 type Emulator struct {
