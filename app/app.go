@@ -59,10 +59,20 @@ func Dial(cfg config.Config, log *zap.Logger) (client.Client, error) {
 	return c, nil
 }
 
+// WorkflowRegistry is what workers and replayers have in common.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows adds both workflows under their type names.
+func RegisterWorkflows(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.Batch, workflow.RegisterOptions{Name: workflows.BatchWorkflowType})
+	r.RegisterWorkflowWithOptions(workflows.Customer, workflow.RegisterOptions{Name: workflows.CustomerWorkflowType})
+}
+
 // Register adds both workflows and every activity to a worker.
 func Register(w worker.Registry, acts *activities.Activities) {
-	w.RegisterWorkflowWithOptions(workflows.Batch, workflow.RegisterOptions{Name: workflows.BatchWorkflowType})
-	w.RegisterWorkflowWithOptions(workflows.Customer, workflow.RegisterOptions{Name: workflows.CustomerWorkflowType})
+	RegisterWorkflows(w)
 	w.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 

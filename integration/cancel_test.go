@@ -81,4 +81,8 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 		assert.True(t, completed[name], "activity %s did not complete", name)
 	}
 	assert.False(t, completed["SetDisplay"], "no step may start after the cancel")
+
+	testenv.Replay(t, testenv.SaveHistory(t, s.Client, reply.WorkflowID, "batch-cancelled"))
+	testenv.Replay(t, testenv.SaveHistory(t, s.Client,
+		workflows.CustomerWorkflowID(reply.BatchID, slow, 1), "customer-cancelled"))
 }

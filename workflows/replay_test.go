@@ -1,0 +1,28 @@
+package workflows_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/portaplus2/batchcustomers/app"
+)
+
+// Histories recorded from real runs of earlier releases must replay on
+// today's code: a change that breaks them would strand running batches
+// after a deploy, and needs workflow.GetVersion. Record new ones with
+// RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./integration/.
+func TestReplayRecordedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files, "no recorded histories in testdata/histories")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			r := worker.NewWorkflowReplayer()
+			app.RegisterWorkflows(r)
+			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
+		})
+	}
+}
