@@ -71,18 +71,10 @@ func (s *Server) answerAccepted(w http.ResponseWriter, rk routeKind, v wire.SOAP
 	case routeSOAP:
 		w.Header().Set("Content-Type", soapContentType(v))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(emptySOAPBody(v))
+		_, _ = w.Write(wire.SOAPEmptyResponse(v))
 	default:
 		w.WriteHeader(http.StatusNoContent)
 	}
-}
-
-func emptySOAPBody(v wire.SOAPVersion) []byte {
-	ns := "http://www.w3.org/2003/05/soap-envelope"
-	if v == wire.SOAP11 {
-		ns = "http://schemas.xmlsoap.org/soap/envelope/"
-	}
-	return []byte(`<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="` + ns + `"><soap:Body /></soap:Envelope>`)
 }
 
 // writeData writes a success body in JSON or XML.

@@ -225,7 +225,7 @@ func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, 
 		if rk == routeOneway || rk == routeReply {
 			ct = format
 		}
-		st := wire.ResponseStatus{ErrorCode: "SerializationException", Message: wire.SerializationMessage(ct, err), ErrorsNil: true}
+		st := wire.SerializationStatus(ct, err)
 		s.log.Info("request rejected: body not readable", zap.String("route", r.URL.Path), zap.Error(err))
 		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest, st)
 		return
@@ -241,7 +241,7 @@ func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, 
 	if problems := wire.Validate(dto, wire.ValidateOptions{MaxCustomers: s.opts.MaxCustomers}); len(problems) > 0 {
 		s.log.Info("request rejected: validation failed", zap.Int("problems", len(problems)),
 			zap.String("first_field", problems[0].FieldName))
-		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest, validationStatus(problems))
+		s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest, wire.ValidationStatus(problems))
 		return
 	}
 
@@ -277,14 +277,6 @@ func (s *Server) licensed(dto *wire.BatchCustomerCreation) bool {
 		ok |= subtle.ConstantTimeCompare(given, []byte(key))
 	}
 	return ok == 1
-}
-
-func validationStatus(problems []wire.FieldError) wire.ResponseStatus {
-	st := wire.ResponseStatus{ErrorCode: problems[0].ErrorCode, Message: problems[0].Message}
-	for _, p := range problems {
-		st.Errors = append(st.Errors, wire.ResponseError{ErrorCode: p.ErrorCode, FieldName: p.FieldName, Message: p.Message})
-	}
-	return st
 }
 
 type failure struct {
