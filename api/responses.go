@@ -11,7 +11,7 @@ import (
 )
 
 // poweredBy is the global header the original host adds to successful
-// answers; error answers go without it, as there.
+// responses. Error responses go without it, as they do there.
 const poweredBy = "ServiceStack/4.042 Unix/Go"
 
 func (s *Server) writeError(w http.ResponseWriter, format string, code int, st wire.ResponseStatus) {
@@ -29,8 +29,8 @@ func (s *Server) writeError(w http.ResponseWriter, format string, code int, st w
 	_, _ = w.Write(wire.ErrorResponseXML(st))
 }
 
-// writeErrorSOAP answers SOAP routes with a SOAP fault and the others
-// with a plain ErrorResponse.
+// writeErrorSOAP writes a SOAP fault on SOAP routes and a plain
+// ErrorResponse on the others.
 func (s *Server) writeErrorSOAP(w http.ResponseWriter, rk routeKind, v wire.SOAPVersion, format string, code int, st wire.ResponseStatus) {
 	if rk != routeSOAP {
 		s.writeError(w, format, code, st)
@@ -51,8 +51,8 @@ func soapContentType(v wire.SOAPVersion) string {
 	return "application/soap+xml; charset=utf-8"
 }
 
-// AcceptedReply is the answer of the /reply/ routes: a deliberate
-// extension, since the original operation has no response DTO.
+// AcceptedReply is the response body of the /reply/ routes. It is a
+// deliberate extension, because the original operation has no response DTO.
 type AcceptedReply struct {
 	XMLName       xml.Name `json:"-" xml:"http://schemas.datacontract.org/2004/07/PortaPlus2.API.Web.Dto BatchCustomerCreationResponse"`
 	BatchID       string   `json:"BatchId" xml:"BatchId"`

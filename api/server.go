@@ -1,7 +1,7 @@
 // Package api is the HTTP endpoint. It accepts BatchCustomerCreation
 // requests on the ServiceStack routes existing clients use, validates
 // them completely, stores the rows and starts the batch workflow before it
-// answers, and reports batches while they run.
+// responds, and reports batches while they run.
 package api
 
 import (
@@ -180,7 +180,7 @@ func bodyFormat(contentType string) string {
 	return ""
 }
 
-// negotiate picks the answer format of the custom route: ?format, then
+// negotiate picks the response format of the custom route: ?format, then
 // the path suffix, then Accept (the request's own format first), then the
 // request's format, then XML.
 func negotiate(r *http.Request, suffix, body string) string {
@@ -207,7 +207,7 @@ func negotiate(r *http.Request, suffix, body string) string {
 }
 
 // acceptAs decodes the body as format, validates it, stores it and starts
-// its workflow, then answers in the answer format.
+// its workflow, then responds in the answer format.
 func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, format, answer string) {
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		s.tooLarge(w, answer, rk)

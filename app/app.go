@@ -59,7 +59,8 @@ func Dial(cfg config.Config, log *zap.Logger) (client.Client, error) {
 	return c, nil
 }
 
-// WorkflowRegistry is what workers and replayers have in common.
+// WorkflowRegistry is the registration method that workers and replayers
+// share.
 type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
 }
@@ -77,7 +78,7 @@ func Register(w worker.Registry, acts *activities.Activities) {
 }
 
 // WorkerOptions returns the worker options for the config. Billing
-// activities are bounded per worker so that PortaBilling sees at most
+// activities are bounded per worker, so PortaBilling receives at most
 // BillingConcurrency calls from each worker process.
 func WorkerOptions(cfg config.Config) worker.Options {
 	return worker.Options{

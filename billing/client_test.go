@@ -90,7 +90,8 @@ func TestBadCredentialsAreAuthClass(t *testing.T) {
 	assert.NotContains(t, err.Error(), "wrong", "the password never appears in errors")
 }
 
-// scripted answers every call with the next canned answer after login.
+// scripted returns a client whose server replies to each call after the
+// login with the next canned response.
 func scripted(t *testing.T, answers ...func(w http.ResponseWriter)) *billing.Client {
 	t.Helper()
 	var mu sync.Mutex

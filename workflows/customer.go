@@ -39,8 +39,8 @@ type CustomerInput struct {
 	Attempt int
 }
 
-// CustomerResult tells how an attempt ended and names every billing record
-// it created, or the step that failed and the billing fault.
+// CustomerResult is the outcome of an attempt: every billing record it
+// created, or the step that failed and the billing fault.
 type CustomerResult struct {
 	BatchID    string
 	Index      int
@@ -94,8 +94,8 @@ type customerRun struct {
 // When a step fails for a business reason, or the batch is cancelled, the
 // steps already started are undone in reverse order in a context that
 // cancellation cannot reach. The workflow then fails with a CustomerFailed
-// application error, or ends cancelled; either way the error details hold
-// the CustomerResult, which is also written to the store.
+// application error, or ends cancelled. In both cases the error details
+// hold the CustomerResult, which is also written to the store.
 func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 	key := CustomerKey(in.BatchID, in.Index)
 	c := &customerRun{
