@@ -40,7 +40,7 @@ func NormalizeNumber(s string) (string, bool) {
 	return b.String(), true
 }
 
-// AccountIDSource is where an account's id comes from.
+// AccountIDSource is the origin of an account's id.
 type AccountIDSource int
 
 // Sources of an account id, in the order ResolveAccountID tries them.
@@ -57,7 +57,7 @@ const (
 	AccountIDGenerated
 )
 
-// AccountIDPlan is how one account gets its id.
+// AccountIDPlan is the rule that gives one account its id.
 type AccountIDPlan struct {
 	Source AccountIDSource
 	// ID is the id itself for AccountIDFromAcntID and AccountIDFromRequest.
@@ -106,7 +106,8 @@ func ResolveAccountID(r *AccountRequest, i int) AccountIDPlan {
 // account and keep the result: in a workflow, inside a side effect.
 func GenerateAccountID(prefix string, digits int, rnd io.Reader) (string, error) {
 	if digits < 1 || digits > MaxRandomDigits {
-		return "", fmt.Errorf("generate account id: %d random digits requested, expected 1 to %d", digits, MaxRandomDigits)
+		return "", fmt.Errorf("generate account id: %d random digits requested, expected 1 to %d",
+			digits, MaxRandomDigits)
 	}
 	if rnd == nil {
 		rnd = rand.Reader

@@ -61,7 +61,8 @@ func readBody(r io.Reader) ([]byte, sourceEncoding, error) {
 // unpaired surrogates instead of replacing them.
 func decodeUTF16(raw []byte, enc sourceEncoding) ([]byte, sourceEncoding, error) {
 	if len(raw)%2 != 0 {
-		return nil, enc, decodeErrorf("", "the body looks like UTF-16 but has an odd number of bytes; send complete UTF-16 or UTF-8")
+		return nil, enc, decodeErrorf("", "the body looks like UTF-16 but has an odd number of bytes; "+
+			"send complete UTF-16 or UTF-8")
 	}
 
 	units := make([]uint16, len(raw)/2)
@@ -93,8 +94,8 @@ func decodeUTF16(raw []byte, enc sourceEncoding) ([]byte, sourceEncoding, error)
 }
 
 // singleByteCharsets are the non-Unicode encodings an XML declaration may
-// name. .NET clients send Latin-1 and Windows-1252; ISO-8859-15 is their
-// euro-sign variant.
+// name: Latin-1, its Windows superset 1252 and its euro-sign variant
+// ISO-8859-15, the legacy charsets of Western European clients.
 var singleByteCharsets = map[string]encoding.Encoding{
 	"iso-8859-1":   charmap.ISO8859_1,
 	"iso8859-1":    charmap.ISO8859_1,
@@ -109,8 +110,7 @@ var singleByteCharsets = map[string]encoding.Encoding{
 	"latin-9":      charmap.ISO8859_15,
 }
 
-// utf16Labels are the encoding names .NET and other writers put in the
-// declaration of a UTF-16 document.
+// utf16Labels are the encoding names that declare a UTF-16 document.
 var utf16Labels = map[string]bool{
 	"utf-16": true, "utf-16le": true, "utf-16be": true, "utf16": true, "unicode": true,
 }
@@ -122,8 +122,8 @@ var asciiLabels = map[string]bool{
 
 // charsetReader returns an xml.Decoder CharsetReader for a body that arrived
 // in src. The decoder calls it for any declared encoding other than UTF-8.
-// A declaration that contradicts the bytes is an error, as in .NET: the body
-// must be re-sent with a matching declaration.
+// A declaration that contradicts the bytes is an error rather than a guess,
+// so the client learns to fix one or the other.
 func charsetReader(src sourceEncoding) func(string, io.Reader) (io.Reader, error) {
 	return func(label string, input io.Reader) (io.Reader, error) {
 		name := strings.ToLower(strings.TrimSpace(label))
@@ -132,11 +132,11 @@ func charsetReader(src sourceEncoding) func(string, io.Reader) (io.Reader, error
 			// readBody has already converted the bytes to UTF-8.
 			return input, nil
 		case utf16Labels[name]:
-			return nil, decodeErrorf("", "the XML declaration says encoding %q, but the body is "+
+			return nil, decodeErrorf("", "the declared encoding %q does not match the body, which is "+
 				"UTF-8 bytes without a UTF-16 byte order mark; declare encoding=\"utf-8\" "+
 				"or send UTF-16 bytes", label)
 		case src.isUTF16():
-			return nil, decodeErrorf("", "the XML declaration says encoding %q, but the body "+
+			return nil, decodeErrorf("", "the declared encoding %q does not match the body, which "+
 				"is UTF-16; declare encoding=\"utf-16\" or send the declared encoding", label)
 		case asciiLabels[name]:
 			return input, nil
@@ -148,8 +148,8 @@ func charsetReader(src sourceEncoding) func(string, io.Reader) (io.Reader, error
 	}
 }
 
-// checkDeclaredUTF8 rejects a UTF-16 body whose declaration names UTF-8:
-// the XML decoder only asks the CharsetReader about other encodings.
+// checkDeclaredUTF8 rejects a UTF-16 body whose declaration names UTF-8,
+// because the XML decoder calls the CharsetReader only for other encodings.
 func checkDeclaredUTF8(declaration string, src sourceEncoding) error {
 	if !src.isUTF16() {
 		return nil
@@ -158,7 +158,7 @@ func checkDeclaredUTF8(declaration string, src sourceEncoding) error {
 	if !ok || !strings.EqualFold(strings.TrimSpace(label), "utf-8") {
 		return nil
 	}
-	return decodeErrorf("", "the XML declaration says encoding %q, but the body is UTF-16; "+
+	return decodeErrorf("", "the declared encoding %q does not match the body, which is UTF-16; "+
 		"declare encoding=\"utf-16\" or send UTF-8 bytes", label)
 }
 

@@ -41,14 +41,38 @@ func TestDecodeEncodings(t *testing.T) {
 		name string
 		give []byte
 	}{
-		{"UTF-8 with BOM", append(append([]byte{}, utf8BOM...), sample...)},
-		{"UTF-8 declared", []byte(`<?xml version="1.0" encoding="UTF-8"?>` + sample)},
-		{"UTF-16LE with BOM and declaration", toUTF16(utf16Declaration+sample, binary.LittleEndian, true)},
-		{"UTF-16BE with BOM and declaration", toUTF16(utf16Declaration+sample, binary.BigEndian, true)},
-		{"UTF-16LE with BOM, no declaration", toUTF16(sample, binary.LittleEndian, true)},
-		{"UTF-16LE without BOM", toUTF16(utf16Declaration+sample, binary.LittleEndian, false)},
-		{"UTF-16BE without BOM", toUTF16(utf16Declaration+sample, binary.BigEndian, false)},
-		{"us-ascii declared", []byte(`<?xml version="1.0" encoding="us-ascii"?>` + sample)},
+		{
+			name: "UTF-8 with BOM",
+			give: append(append([]byte{}, utf8BOM...), sample...),
+		},
+		{
+			name: "UTF-8 declared",
+			give: []byte(`<?xml version="1.0" encoding="UTF-8"?>` + sample),
+		},
+		{
+			name: "UTF-16LE with BOM and declaration",
+			give: toUTF16(utf16Declaration+sample, binary.LittleEndian, true),
+		},
+		{
+			name: "UTF-16BE with BOM and declaration",
+			give: toUTF16(utf16Declaration+sample, binary.BigEndian, true),
+		},
+		{
+			name: "UTF-16LE with BOM, no declaration",
+			give: toUTF16(sample, binary.LittleEndian, true),
+		},
+		{
+			name: "UTF-16LE without BOM",
+			give: toUTF16(utf16Declaration+sample, binary.LittleEndian, false),
+		},
+		{
+			name: "UTF-16BE without BOM",
+			give: toUTF16(utf16Declaration+sample, binary.BigEndian, false),
+		},
+		{
+			name: "us-ascii declared",
+			give: []byte(`<?xml version="1.0" encoding="us-ascii"?>` + sample),
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

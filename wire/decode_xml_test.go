@@ -152,9 +152,24 @@ func TestDecodeXMLRootLicenses(t *testing.T) {
 		wantBase    string
 		wantLicense string
 	}{
-		{name: "DataContract order", give: "<License>B</License><CustData/><License>L</License>", wantBase: "B", wantLicense: "L"},
-		{name: "both before CustData", give: "<License>B</License><License>L</License><CustData/>", wantBase: "B", wantLicense: "L"},
-		{name: "both after CustData", give: "<CustData/><License>B</License><License>L</License>", wantBase: "B", wantLicense: "L"},
+		{
+			name:        "DataContract order",
+			give:        "<License>B</License><CustData/><License>L</License>",
+			wantBase:    "B",
+			wantLicense: "L",
+		},
+		{
+			name:        "both before CustData",
+			give:        "<License>B</License><License>L</License><CustData/>",
+			wantBase:    "B",
+			wantLicense: "L",
+		},
+		{
+			name:        "both after CustData",
+			give:        "<CustData/><License>B</License><License>L</License>",
+			wantBase:    "B",
+			wantLicense: "L",
+		},
 		{name: "one before CustData", give: "<License>B</License><CustData/>", wantBase: "B"},
 		{name: "one after CustData", give: "<CustData/><License>L</License>", wantLicense: "L"},
 		{name: "one without CustData", give: "<License>B</License>", wantBase: "B"},
@@ -369,13 +384,48 @@ func TestDecodeXMLValues(t *testing.T) {
 		give  string
 		check func(t *testing.T, d *wire.DefaultValues)
 	}{
-		{"bool 1", umEnabled, "<d5p1:UmEnabled>1</d5p1:UmEnabled>", func(t *testing.T, d *wire.DefaultValues) { assert.True(t, d.UmEnabled) }},
-		{"bool 0", umEnabled, "<d5p1:UmEnabled>0</d5p1:UmEnabled>", func(t *testing.T, d *wire.DefaultValues) { assert.False(t, d.UmEnabled) }},
-		{"bool with spaces", umEnabled, "<d5p1:UmEnabled> false\n</d5p1:UmEnabled>", func(t *testing.T, d *wire.DefaultValues) { assert.False(t, d.UmEnabled) }},
-		{"decimal without integer part", creditLimit, "<d5p1:CreditLimit>.5</d5p1:CreditLimit>", func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("0.5"), d.CreditLimit) }},
-		{"negative decimal", creditLimit, "<d5p1:CreditLimit>-12.340</d5p1:CreditLimit>", func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("-12.340"), d.CreditLimit) }},
-		{"decimal with plus sign", creditLimit, "<d5p1:CreditLimit>+7</d5p1:CreditLimit>", func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("7"), d.CreditLimit) }},
-		{"integer with spaces", "<d5p1:ITimeZone>110</d5p1:ITimeZone>", "<d5p1:ITimeZone> 111 </d5p1:ITimeZone>", func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, int64(111), d.ITimeZone) }},
+		{
+			name:  "bool 1",
+			old:   umEnabled,
+			give:  "<d5p1:UmEnabled>1</d5p1:UmEnabled>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.True(t, d.UmEnabled) },
+		},
+		{
+			name:  "bool 0",
+			old:   umEnabled,
+			give:  "<d5p1:UmEnabled>0</d5p1:UmEnabled>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.False(t, d.UmEnabled) },
+		},
+		{
+			name:  "bool with spaces",
+			old:   umEnabled,
+			give:  "<d5p1:UmEnabled> false\n</d5p1:UmEnabled>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.False(t, d.UmEnabled) },
+		},
+		{
+			name:  "decimal without integer part",
+			old:   creditLimit,
+			give:  "<d5p1:CreditLimit>.5</d5p1:CreditLimit>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("0.5"), d.CreditLimit) },
+		},
+		{
+			name:  "negative decimal",
+			old:   creditLimit,
+			give:  "<d5p1:CreditLimit>-12.340</d5p1:CreditLimit>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("-12.340"), d.CreditLimit) },
+		},
+		{
+			name:  "decimal with plus sign",
+			old:   creditLimit,
+			give:  "<d5p1:CreditLimit>+7</d5p1:CreditLimit>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, dec("7"), d.CreditLimit) },
+		},
+		{
+			name:  "integer with spaces",
+			old:   "<d5p1:ITimeZone>110</d5p1:ITimeZone>",
+			give:  "<d5p1:ITimeZone> 111 </d5p1:ITimeZone>",
+			check: func(t *testing.T, d *wire.DefaultValues) { assert.Equal(t, int64(111), d.ITimeZone) },
+		},
 	}
 	for _, tt := range accepted {
 		t.Run(tt.name, func(t *testing.T) {
@@ -391,17 +441,83 @@ func TestDecodeXMLValues(t *testing.T) {
 		wantField string
 		wantPart  string
 	}{
-		{"bool True", umEnabled, "<d5p1:UmEnabled>True</d5p1:UmEnabled>", "UmEnabled", "true or false"},
-		{"bool yes", umEnabled, "<d5p1:UmEnabled>yes</d5p1:UmEnabled>", "UmEnabled", "not a boolean"},
-		{"decimal exponent", creditLimit, "<d5p1:CreditLimit>2.5E2</d5p1:CreditLimit>", "CreditLimit", "no exponent"},
-		{"decimal comma", creditLimit, "<d5p1:CreditLimit>250,00</d5p1:CreditLimit>", "CreditLimit", "not a decimal"},
-		{"decimal too long", creditLimit, "<d5p1:CreditLimit>" + strings.Repeat("9", 30) + "</d5p1:CreditLimit>", "CreditLimit", "out of range"},
-		{"decimal dot only", creditLimit, "<d5p1:CreditLimit>.</d5p1:CreditLimit>", "CreditLimit", "not a decimal"},
-		{"integer fraction", "<d5p1:ITimeZone>110</d5p1:ITimeZone>", "<d5p1:ITimeZone>110.0</d5p1:ITimeZone>", "ITimeZone", "not an integer"},
-		{"integer overflow", "<d5p1:ITimeZone>110</d5p1:ITimeZone>", "<d5p1:ITimeZone>99999999999999999999</d5p1:ITimeZone>", "ITimeZone", "out of range"},
-		{"enum wrong case", "<d5p1:BillingModel>Credit</d5p1:BillingModel>", "<d5p1:BillingModel>credit</d5p1:BillingModel>", "BillingModel", "ReChargeVoucher, Debit, Credit"},
-		{"enum unknown", "<d5p1:RTPProxy>Direct</d5p1:RTPProxy>", "<d5p1:RTPProxy>Never</d5p1:RTPProxy>", "RTPProxy", "Direct, Optimal, OnNat, Always"},
-		{"enum empty", "<d5p1:DefaultAnsweringMode>Reject</d5p1:DefaultAnsweringMode>", "<d5p1:DefaultAnsweringMode />", "DefaultAnsweringMode", "Reject"},
+		{
+			name:      "bool True",
+			old:       umEnabled,
+			give:      "<d5p1:UmEnabled>True</d5p1:UmEnabled>",
+			wantField: "UmEnabled",
+			wantPart:  "true or false",
+		},
+		{
+			name:      "bool yes",
+			old:       umEnabled,
+			give:      "<d5p1:UmEnabled>yes</d5p1:UmEnabled>",
+			wantField: "UmEnabled",
+			wantPart:  "not a boolean",
+		},
+		{
+			name:      "decimal exponent",
+			old:       creditLimit,
+			give:      "<d5p1:CreditLimit>2.5E2</d5p1:CreditLimit>",
+			wantField: "CreditLimit",
+			wantPart:  "no exponent",
+		},
+		{
+			name:      "decimal comma",
+			old:       creditLimit,
+			give:      "<d5p1:CreditLimit>250,00</d5p1:CreditLimit>",
+			wantField: "CreditLimit",
+			wantPart:  "not a decimal",
+		},
+		{
+			name:      "decimal too long",
+			old:       creditLimit,
+			give:      "<d5p1:CreditLimit>" + strings.Repeat("9", 30) + "</d5p1:CreditLimit>",
+			wantField: "CreditLimit",
+			wantPart:  "out of range",
+		},
+		{
+			name:      "decimal dot only",
+			old:       creditLimit,
+			give:      "<d5p1:CreditLimit>.</d5p1:CreditLimit>",
+			wantField: "CreditLimit",
+			wantPart:  "not a decimal",
+		},
+		{
+			name:      "integer fraction",
+			old:       "<d5p1:ITimeZone>110</d5p1:ITimeZone>",
+			give:      "<d5p1:ITimeZone>110.0</d5p1:ITimeZone>",
+			wantField: "ITimeZone",
+			wantPart:  "not an integer",
+		},
+		{
+			name:      "integer overflow",
+			old:       "<d5p1:ITimeZone>110</d5p1:ITimeZone>",
+			give:      "<d5p1:ITimeZone>99999999999999999999</d5p1:ITimeZone>",
+			wantField: "ITimeZone",
+			wantPart:  "out of range",
+		},
+		{
+			name:      "enum wrong case",
+			old:       "<d5p1:BillingModel>Credit</d5p1:BillingModel>",
+			give:      "<d5p1:BillingModel>credit</d5p1:BillingModel>",
+			wantField: "BillingModel",
+			wantPart:  "ReChargeVoucher, Debit, Credit",
+		},
+		{
+			name:      "enum unknown",
+			old:       "<d5p1:RTPProxy>Direct</d5p1:RTPProxy>",
+			give:      "<d5p1:RTPProxy>Never</d5p1:RTPProxy>",
+			wantField: "RTPProxy",
+			wantPart:  "Direct, Optimal, OnNat, Always",
+		},
+		{
+			name:      "enum empty",
+			old:       "<d5p1:DefaultAnsweringMode>Reject</d5p1:DefaultAnsweringMode>",
+			give:      "<d5p1:DefaultAnsweringMode />",
+			wantField: "DefaultAnsweringMode",
+			wantPart:  "Reject",
+		},
 	}
 	for _, tt := range rejected {
 		t.Run(tt.name, func(t *testing.T) {
@@ -446,26 +562,126 @@ func TestDecodeXMLStructure(t *testing.T) {
 		wantField string
 		wantParts []string
 	}{
-		{"wrong root name", strings.Replace(sample, "BatchCustomerCreation", "BatchCustomer", 2), "", []string{"<BatchCustomer>", "expected <BatchCustomerCreation>", wire.NamespaceDto}},
-		{"root without namespace", `<BatchCustomerCreation><CustData/></BatchCustomerCreation>`, "", []string{"expected <BatchCustomerCreation>", wire.NamespaceDto}},
-		{"repeated member", edit(t, sample, "<AliasNumber>12025550100</AliasNumber>", "<AliasNumber>1</AliasNumber><AliasNumber>2</AliasNumber>", 1), "CustData[0].AliasNumber", []string{"appears twice"}},
-		{"repeated object", edit(t, sample, "<d5p1:DiallingRule>", "<d5p1:DiallingRule/><d5p1:DiallingRule>", 1), "CustData[0].Customer.Customer.Preferences.DiallingRule", []string{"appears twice"}},
-		{"duplicate dictionary key", edit(t, sample, "<d9p1:Key>display_number_check</d9p1:Key>", "<d9p1:Key>centrex</d9p1:Key>", 1), `CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes["centrex"]`, []string{"appears twice"}},
-		{"dictionary entry without key", edit(t, sample, "<d9p1:Key>centrex</d9p1:Key>", "", 1), "CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes[0]", []string{"no <Key>"}},
-		{"nil dictionary key", edit(t, sample, "<d9p1:Key>centrex</d9p1:Key>", `<d9p1:Key i:nil="true"/>`, 1), "CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes[0].Key", []string{"i:nil"}},
-		{"wrong list item", edit(t, sample, "<CsvData>", "<Row>", 1), "CustData[0]", []string{"<Row>", "<CsvData>"}},
-		{"element inside a string", edit(t, sample, "<AliasNumber>12025550100</AliasNumber>", "<AliasNumber><b>1</b></AliasNumber>", 1), "CustData[0].AliasNumber", []string{"<b>"}},
-		{"text inside an object", edit(t, sample, "<CustData>", "<CustData>rows", 1), "CustData", []string{`"rows"`}},
-		{"second root element", sample + "<BatchCustomerCreation/>", "", []string{"after the end of the root"}},
-		{"text before the root", "hello" + sample, "", []string{"text before the root"}},
-		{"text after the root", sample + "bye", "", []string{"text after"}},
-		{"malformed", edit(t, sample, "</AliasNumber>", "</Alias>", 1), "CustData[0].AliasNumber", []string{"malformed XML", "line 82"}},
-		{"truncated", sample[:strings.Index(sample, "<CustData>")+len("<CustData>")], "CustData", []string{"malformed XML", "unexpected EOF"}},
-		{"only a declaration", `<?xml version="1.0"?>`, "", []string{"no XML element"}},
-		{"unknown entity", edit(t, sample, "<AliasNumber>12025550100", "<AliasNumber>&nbsp;", 1), "CustData[0].AliasNumber", []string{"entity"}},
-		{"DOCTYPE", "<!DOCTYPE BatchCustomerCreation>" + sample, "", []string{"DOCTYPE"}},
-		{"entity declaration", `<!DOCTYPE r [<!ENTITY x "` + strings.Repeat("a", 50) + `">]>` + sample, "", []string{"DOCTYPE", "entity"}},
-		{"DOCTYPE inside", edit(t, sample, "<CustData>", "<CustData><!ENTITY x 'y'>", 1), "CustData", []string{"<!ENTITY>"}},
+		{
+			name:      "wrong root name",
+			give:      strings.Replace(sample, "BatchCustomerCreation", "BatchCustomer", 2),
+			wantField: "",
+			wantParts: []string{"<BatchCustomer>", "expected <BatchCustomerCreation>", wire.NamespaceDto},
+		},
+		{
+			name:      "root without namespace",
+			give:      `<BatchCustomerCreation><CustData/></BatchCustomerCreation>`,
+			wantField: "",
+			wantParts: []string{"expected <BatchCustomerCreation>", wire.NamespaceDto},
+		},
+		{
+			name:      "repeated member",
+			give:      edit(t, sample, "<AliasNumber>12025550100</AliasNumber>", "<AliasNumber>1</AliasNumber><AliasNumber>2</AliasNumber>", 1),
+			wantField: "CustData[0].AliasNumber",
+			wantParts: []string{"appears twice"},
+		},
+		{
+			name:      "repeated object",
+			give:      edit(t, sample, "<d5p1:DiallingRule>", "<d5p1:DiallingRule/><d5p1:DiallingRule>", 1),
+			wantField: "CustData[0].Customer.Customer.Preferences.DiallingRule",
+			wantParts: []string{"appears twice"},
+		},
+		{
+			name:      "duplicate dictionary key",
+			give:      edit(t, sample, "<d9p1:Key>display_number_check</d9p1:Key>", "<d9p1:Key>centrex</d9p1:Key>", 1),
+			wantField: `CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes["centrex"]`,
+			wantParts: []string{"appears twice"},
+		},
+		{
+			name:      "dictionary entry without key",
+			give:      edit(t, sample, "<d9p1:Key>centrex</d9p1:Key>", "", 1),
+			wantField: "CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes[0]",
+			wantParts: []string{"no <Key>"},
+		},
+		{
+			name:      "nil dictionary key",
+			give:      edit(t, sample, "<d9p1:Key>centrex</d9p1:Key>", `<d9p1:Key i:nil="true"/>`, 1),
+			wantField: "CustData[0].Customer.Customer.CustomerStatus.ServiceFeatures[0].ServiceAttributes[0].Key",
+			wantParts: []string{"i:nil"},
+		},
+		{
+			name:      "wrong list item",
+			give:      edit(t, sample, "<CsvData>", "<Row>", 1),
+			wantField: "CustData[0]",
+			wantParts: []string{"<Row>", "<CsvData>"},
+		},
+		{
+			name:      "element inside a string",
+			give:      edit(t, sample, "<AliasNumber>12025550100</AliasNumber>", "<AliasNumber><b>1</b></AliasNumber>", 1),
+			wantField: "CustData[0].AliasNumber",
+			wantParts: []string{"<b>"},
+		},
+		{
+			name:      "text inside an object",
+			give:      edit(t, sample, "<CustData>", "<CustData>rows", 1),
+			wantField: "CustData",
+			wantParts: []string{`"rows"`},
+		},
+		{
+			name:      "second root element",
+			give:      sample + "<BatchCustomerCreation/>",
+			wantField: "",
+			wantParts: []string{"after the end of the root"},
+		},
+		{
+			name:      "text before the root",
+			give:      "hello" + sample,
+			wantField: "",
+			wantParts: []string{"text before the root"},
+		},
+		{
+			name:      "text after the root",
+			give:      sample + "bye",
+			wantField: "",
+			wantParts: []string{"text after"},
+		},
+		{
+			name:      "malformed",
+			give:      edit(t, sample, "</AliasNumber>", "</Alias>", 1),
+			wantField: "CustData[0].AliasNumber",
+			wantParts: []string{"malformed XML", "line 82"},
+		},
+		{
+			name:      "truncated",
+			give:      sample[:strings.Index(sample, "<CustData>")+len("<CustData>")],
+			wantField: "CustData",
+			wantParts: []string{"malformed XML", "unexpected EOF"},
+		},
+		{
+			name:      "only a declaration",
+			give:      `<?xml version="1.0"?>`,
+			wantField: "",
+			wantParts: []string{"no XML element"},
+		},
+		{
+			name:      "unknown entity",
+			give:      edit(t, sample, "<AliasNumber>12025550100", "<AliasNumber>&nbsp;", 1),
+			wantField: "CustData[0].AliasNumber",
+			wantParts: []string{"entity"},
+		},
+		{
+			name:      "DOCTYPE",
+			give:      "<!DOCTYPE BatchCustomerCreation>" + sample,
+			wantField: "",
+			wantParts: []string{"DOCTYPE"},
+		},
+		{
+			name:      "entity declaration",
+			give:      `<!DOCTYPE r [<!ENTITY x "` + strings.Repeat("a", 50) + `">]>` + sample,
+			wantField: "",
+			wantParts: []string{"DOCTYPE", "entity"},
+		},
+		{
+			name:      "DOCTYPE inside",
+			give:      edit(t, sample, "<CustData>", "<CustData><!ENTITY x 'y'>", 1),
+			wantField: "CustData",
+			wantParts: []string{"<!ENTITY>"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -482,10 +698,26 @@ func TestDecodeXMLLimits(t *testing.T) {
 		give     string
 		wantPart string
 	}{
-		{"deep nesting", root + strings.Repeat("<x>", 100) + strings.Repeat("</x>", 100) + "</BatchCustomerCreation>", "nested more than 64"},
-		{"long element name", root + "<" + strings.Repeat("n", 300) + "/></BatchCustomerCreation>", "longer than 256"},
-		{"long attribute name", root + "<n " + strings.Repeat("a", 300) + `="1"/></BatchCustomerCreation>`, "longer than 256"},
-		{"many attributes", root + "<n" + manyAttributes(100) + "/></BatchCustomerCreation>", "more than 64 attributes"},
+		{
+			name:     "deep nesting",
+			give:     root + strings.Repeat("<x>", 100) + strings.Repeat("</x>", 100) + "</BatchCustomerCreation>",
+			wantPart: "nested more than 64",
+		},
+		{
+			name:     "long element name",
+			give:     root + "<" + strings.Repeat("n", 300) + "/></BatchCustomerCreation>",
+			wantPart: "longer than 256",
+		},
+		{
+			name:     "long attribute name",
+			give:     root + "<n " + strings.Repeat("a", 300) + `="1"/></BatchCustomerCreation>`,
+			wantPart: "longer than 256",
+		},
+		{
+			name:     "many attributes",
+			give:     root + "<n" + manyAttributes(100) + "/></BatchCustomerCreation>",
+			wantPart: "more than 64 attributes",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,13 +3,13 @@ package wire
 import "fmt"
 
 // DecodeError is a request body that cannot be read as a BatchCustomerCreation.
-// The HTTP layer answers it with 400 SerializationException.
+// The HTTP layer returns 400 SerializationException for it.
 type DecodeError struct {
 	// Field is the path of the member being read, such as
 	// CustData[0].Customer.Customer.IParent, or "" when the error concerns
 	// the whole body (syntax, encoding, root element).
 	Field string
-	// Message says what is wrong and how to fix it.
+	// Message describes the problem and how to fix it.
 	Message string
 
 	cause error

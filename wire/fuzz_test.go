@@ -39,6 +39,14 @@ func xmlSeeds(tb testing.TB) [][]byte {
 		edit(tb, sample, customerIParent, "<d5p1:IParent/>\n          <d5p1:Notes>", 1),
 		edit(tb, sample, "<d5p1:Password>Vq8#tR2m!Lk5wZ</d5p1:Password>", `<d5p1:Password i:nil="true" />`, 1),
 		`<!DOCTYPE r [<!ENTITY x "y">]><r>&x;</r>`,
+		`<BatchCustomerCreation xmlns="` + wire.NamespaceDto + `" xmlns:m="` + wire.NamespaceModels +
+			`" xmlns:a="` + wire.NamespaceArrays + `"><CustData><CsvData><Account><AccountRequest>` +
+			`<m:AccountsToCreate><m:AccountInformation><m:Index>1</m:Index></m:AccountInformation></m:AccountsToCreate>` +
+			`<m:DefaultValues><m:CreditLimit>1.5</m:CreditLimit><m:ServiceFeatures><m:PortaServiceFeature>` +
+			`<m:ServiceAttributes><a:KeyValueOfstringArrayOfstringty7Ep6D1><a:Key>k</a:Key><a:Value><a:string>v</a:string>` +
+			`</a:Value></a:KeyValueOfstringArrayOfstringty7Ep6D1></m:ServiceAttributes></m:PortaServiceFeature>` +
+			`</m:ServiceFeatures></m:DefaultValues></AccountRequest></Account><AliasNumber>+1 (2)</AliasNumber>` +
+			`</CsvData></CustData><License>x</License><ProductID>1</ProductID></BatchCustomerCreation>`,
 		"",
 	}
 	out := make([][]byte, 0, len(seeds)+1)
@@ -59,6 +67,8 @@ func jsonSeeds(tb testing.TB) [][]byte {
 		edit(tb, sample, `"Password": "Vq8#tR2m!Lk5wZ"`, `"Password": null`, 1),
 		edit(tb, sample, `"BillingModel": "Credit"`, `"BillingModel": "credit"`, 1),
 		`{"CustData":[{"Account":{"AccountRequest":{"AccountsToCreate":[{"AcntId":1}]}}}],"license":null}`,
+		`{"CustData":[{"Account":{"AccountRequest":{"DefaultValues":{"CreditLimit":"1.50","RTPProxy":"onnat",` +
+			`"ServiceFeatures":[{"ServiceAttributes":{"k":["v",null]}}]}}},"AliasNumber":"+1 (2)"}],"ProductID":"7"}`,
 		"null",
 		"",
 	}

@@ -153,8 +153,8 @@ func (j *jsonReader) decodeMember(fv reflect.Value, m *member, path string) erro
 	}
 	if tok == nil {
 		if m.kind.valueType() {
-			return decodeErrorf(path, "null is not allowed here because %s expects %s; send a value or leave the key out",
-				m.name, m.kindName())
+			return decodeErrorf(path, "null is not allowed here because %s expects %s; "+
+				"send a value or leave the key out", m.name, m.kindName())
 		}
 		fv.SetZero()
 		return nil

@@ -11,13 +11,13 @@ import (
 )
 
 // The MarshalJSON methods write ServiceStack's JSON shape for every DTO type,
-// so that json.Marshal of any part of the tree can be read back by DecodeJSON
-// or json.Unmarshal without loss: member names as keys (countryCode and
-// i_spendingPlan keep their spelling), base-class members last, enums as
-// names, decimals as numbers with their scale ("500.00"), and unset members
-// left out: "" strings and enums, nil objects, lists and dictionaries, and
-// zero-value decimals. Integers and booleans are always written, as
-// ServiceStack does for value types.
+// so DecodeJSON or json.Unmarshal reads json.Marshal's output of any part of
+// the tree back without loss. Keys are the member names (countryCode and
+// i_spendingPlan keep their spelling) with base-class members last. Enums are
+// names and decimals are numbers that keep their scale ("500.00"). Unset
+// members are left out: "" strings and enums, nil objects, lists and
+// dictionaries, and zero-value decimals. Integers and booleans are always
+// written, as ServiceStack does for value types.
 
 // MarshalJSON writes the batch with one License key holding
 // EffectiveLicense, because JSON has no key for BaseLicense.

@@ -47,7 +47,8 @@ func SerializationStatus(contentType string, err error) ResponseStatus {
 
 // ValidationStatus returns the status of a request that failed validation:
 // the first error's code and message on top and one entry per error, as
-// ServiceStack's validation feature writes it. errs must not be empty.
+// ServiceStack's validation feature writes it. Without errors the status has
+// no code or message.
 func ValidationStatus(errs []FieldError) ResponseStatus {
 	st := ResponseStatus{Errors: make([]ResponseError, 0, len(errs))}
 	for _, e := range errs {
@@ -71,7 +72,7 @@ func SerializationMessage(contentType string, err error) string {
 		"' request using PortaPlus2.API.Web.Dto.BatchCustomerCreation'\nError: " + detail
 }
 
-// xmlDeclaration starts every XML answer, as ServiceStack's XmlSerializer
+// xmlDeclaration starts every XML response, as ServiceStack's XmlSerializer
 // writes one.
 const xmlDeclaration = `<?xml version="1.0" encoding="utf-8"?>`
 
@@ -152,8 +153,9 @@ func SOAPFault(v SOAPVersion, st ResponseStatus) []byte {
 
 func execute(name string, data any) []byte {
 	var buf bytes.Buffer
-	// The templates are fixed and their functions cannot fail, so an error
-	// here is a bug in this file.
+	// The templates are fixed, their functions return no error and a
+	// bytes.Buffer never fails to write, so an error here is a bug in this
+	// file that the tests would show.
 	if err := responseTemplates.ExecuteTemplate(&buf, name, data); err != nil {
 		panic("wire: render " + name + ": " + err.Error())
 	}

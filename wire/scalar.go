@@ -9,9 +9,10 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Digit limits of a .NET System.Decimal: 28 digits after the point and a
-// magnitude below 2^96 (29 digits). Longer numbers are rejected before
-// parsing so that a huge literal cannot make big.Int parsing slow.
+// Digit limits of a .NET System.Decimal: at most 28 digits after the point and
+// 29 before it. Longer numbers are rejected before parsing, so a huge literal
+// cannot make big.Int parsing slow. A 29-digit value above the decimal's
+// maximum (about 7.9e28) still passes.
 const (
 	maxDecimalIntegerDigits  = 29
 	maxDecimalFractionDigits = 28

@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// memberKind is how a DTO member is written on the wire.
+// memberKind is the wire type of a DTO member.
 type memberKind int
 
 const (
@@ -65,11 +65,22 @@ var dtoContracts = map[string]bool{
 	"CreateCustomer":        true,
 }
 
-// enumNames lists the canonical names of each enum type, in declaration order.
+// Canonical names of the enums, in declaration order.
+var (
+	billingModelNames = []string{
+		string(BillingModelReChargeVoucher), string(BillingModelDebit), string(BillingModelCredit),
+	}
+	rtpProxyNames = []string{
+		string(RTPProxyDirect), string(RTPProxyOptimal), string(RTPProxyOnNat), string(RTPProxyAlways),
+	}
+	answeringModeNames = []string{string(DefaultAnsweringModeReject)}
+)
+
+// enumNames finds the names of an enum member by its Go type.
 var enumNames = map[reflect.Type][]string{
-	reflect.TypeFor[BillingModel]():         {string(BillingModelReChargeVoucher), string(BillingModelDebit), string(BillingModelCredit)},
-	reflect.TypeFor[RTPProxy]():             {string(RTPProxyDirect), string(RTPProxyOptimal), string(RTPProxyOnNat), string(RTPProxyAlways)},
-	reflect.TypeFor[DefaultAnsweringMode](): {string(DefaultAnsweringModeReject)},
+	reflect.TypeFor[BillingModel]():         billingModelNames,
+	reflect.TypeFor[RTPProxy]():             rtpProxyNames,
+	reflect.TypeFor[DefaultAnsweringMode](): answeringModeNames,
 }
 
 var (

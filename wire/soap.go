@@ -164,17 +164,18 @@ func (x *xmlReader) decodeBody() (*BatchCustomerCreation, error) {
 	}
 }
 
-// SOAPEmptyResponse returns the success answer to a SOAP request: an
+// SOAPEmptyResponse returns the success response to a SOAP request: an
 // envelope of the request's version with an empty Body.
 func SOAPEmptyResponse(v SOAPVersion) []byte {
 	var buf bytes.Buffer
 	buf.WriteString(xmlDeclaration)
-	buf.WriteString(`<soap:Envelope xmlns:soap="` + soapNamespaceOrDefault(v) + `"><soap:Body /></soap:Envelope>`)
+	buf.WriteString(`<soap:Envelope xmlns:soap="` + soapNamespaceOrDefault(v) + `">`)
+	buf.WriteString(`<soap:Body /></soap:Envelope>`)
 	return buf.Bytes()
 }
 
-// soapNamespaceOrDefault answers an unknown version in SOAP 1.2, the
-// version the metadata page shows.
+// soapNamespaceOrDefault returns the envelope namespace of v, or SOAP 1.2's
+// for an unknown version because the metadata page shows SOAP 1.2.
 func soapNamespaceOrDefault(v SOAPVersion) string {
 	if v == SOAP11 {
 		return NamespaceSOAP11

@@ -25,11 +25,31 @@ func TestDecodeSOAP(t *testing.T) {
 		give        string
 		wantVersion wire.SOAPVersion
 	}{
-		{"SOAP 1.1", envelope(wire.NamespaceSOAP11, "", sample), wire.SOAP11},
-		{"SOAP 1.2", envelope(wire.NamespaceSOAP12, "", sample), wire.SOAP12},
-		{"with Header", envelope(wire.NamespaceSOAP11, `<s:Header><a:Action xmlns:a="urn:a">BatchCustomerCreation</a:Action></s:Header>`, sample), wire.SOAP11},
-		{"elements after the DTO", envelope(wire.NamespaceSOAP12, "", sample+"<Other><x/></Other>"), wire.SOAP12},
-		{"SOAP 1.2 sample file", readSample(t, sampleSOAP12File), wire.SOAP12},
+		{
+			name:        "SOAP 1.1",
+			give:        envelope(wire.NamespaceSOAP11, "", sample),
+			wantVersion: wire.SOAP11,
+		},
+		{
+			name:        "SOAP 1.2",
+			give:        envelope(wire.NamespaceSOAP12, "", sample),
+			wantVersion: wire.SOAP12,
+		},
+		{
+			name:        "with Header",
+			give:        envelope(wire.NamespaceSOAP11, `<s:Header><a:Action xmlns:a="urn:a">BatchCustomerCreation</a:Action></s:Header>`, sample),
+			wantVersion: wire.SOAP11,
+		},
+		{
+			name:        "elements after the DTO",
+			give:        envelope(wire.NamespaceSOAP12, "", sample+"<Other><x/></Other>"),
+			wantVersion: wire.SOAP12,
+		},
+		{
+			name:        "SOAP 1.2 sample file",
+			give:        readSample(t, sampleSOAP12File),
+			wantVersion: wire.SOAP12,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,15 +70,69 @@ func TestDecodeSOAPErrors(t *testing.T) {
 		wantField   string
 		wantParts   []string
 	}{
-		{"plain DTO", sample, 0, "", []string{"<BatchCustomerCreation>", "SOAP <Envelope>", wire.NamespaceSOAP11, wire.NamespaceSOAP12}},
-		{"empty body", "", 0, "", []string{"no XML element", "SOAP Envelope"}},
-		{"no Body", `<s:Envelope xmlns:s="` + wire.NamespaceSOAP12 + `"><s:Header/></s:Envelope>`, wire.SOAP12, "", []string{"no Body"}},
-		{"empty Body", envelope(wire.NamespaceSOAP11, "", ""), wire.SOAP11, "", []string{"Body is empty"}},
-		{"other operation", envelope(wire.NamespaceSOAP12, "", `<CreateCustomer xmlns="`+wire.NamespaceDto+`"/>`), wire.SOAP12, "", []string{"<CreateCustomer>", "expected <BatchCustomerCreation>"}},
-		{"Body of the other version", `<s:Envelope xmlns:s="` + wire.NamespaceSOAP12 + `"><b:Body xmlns:b="` + wire.NamespaceSOAP11 + `">` + sample + `</b:Body></s:Envelope>`, wire.SOAP12, "", []string{"<Body>", wire.NamespaceSOAP12}},
-		{"two Bodies", strings.Replace(envelope(wire.NamespaceSOAP12, "", sample), "</s:Body>", "</s:Body><s:Body/>", 1), wire.SOAP12, "", []string{"<Body>"}},
-		{"DTO error", envelope(wire.NamespaceSOAP11, "", edit(t, sample, "<ProductID>1201</ProductID>", "<ProductID>x</ProductID>", 1)), wire.SOAP11, "ProductID", []string{`"x"`, "not an integer"}},
-		{"second document", envelope(wire.NamespaceSOAP11, "", sample) + "<x/>", wire.SOAP11, "", []string{"after the end of the root"}},
+		{
+			name:        "plain DTO",
+			give:        sample,
+			wantVersion: 0,
+			wantField:   "",
+			wantParts:   []string{"<BatchCustomerCreation>", "SOAP <Envelope>", wire.NamespaceSOAP11, wire.NamespaceSOAP12},
+		},
+		{
+			name:        "empty body",
+			give:        "",
+			wantVersion: 0,
+			wantField:   "",
+			wantParts:   []string{"no XML element", "SOAP Envelope"},
+		},
+		{
+			name:        "no Body",
+			give:        `<s:Envelope xmlns:s="` + wire.NamespaceSOAP12 + `"><s:Header/></s:Envelope>`,
+			wantVersion: wire.SOAP12,
+			wantField:   "",
+			wantParts:   []string{"no Body"},
+		},
+		{
+			name:        "empty Body",
+			give:        envelope(wire.NamespaceSOAP11, "", ""),
+			wantVersion: wire.SOAP11,
+			wantField:   "",
+			wantParts:   []string{"Body is empty"},
+		},
+		{
+			name:        "other operation",
+			give:        envelope(wire.NamespaceSOAP12, "", `<CreateCustomer xmlns="`+wire.NamespaceDto+`"/>`),
+			wantVersion: wire.SOAP12,
+			wantField:   "",
+			wantParts:   []string{"<CreateCustomer>", "expected <BatchCustomerCreation>"},
+		},
+		{
+			name:        "Body of the other version",
+			give:        `<s:Envelope xmlns:s="` + wire.NamespaceSOAP12 + `"><b:Body xmlns:b="` + wire.NamespaceSOAP11 + `">` + sample + `</b:Body></s:Envelope>`,
+			wantVersion: wire.SOAP12,
+			wantField:   "",
+			wantParts:   []string{"<Body>", wire.NamespaceSOAP12},
+		},
+		{
+			name:        "two Bodies",
+			give:        strings.Replace(envelope(wire.NamespaceSOAP12, "", sample), "</s:Body>", "</s:Body><s:Body/>", 1),
+			wantVersion: wire.SOAP12,
+			wantField:   "",
+			wantParts:   []string{"<Body>"},
+		},
+		{
+			name:        "DTO error",
+			give:        envelope(wire.NamespaceSOAP11, "", edit(t, sample, "<ProductID>1201</ProductID>", "<ProductID>x</ProductID>", 1)),
+			wantVersion: wire.SOAP11,
+			wantField:   "ProductID",
+			wantParts:   []string{`"x"`, "not an integer"},
+		},
+		{
+			name:        "second document",
+			give:        envelope(wire.NamespaceSOAP11, "", sample) + "<x/>",
+			wantVersion: wire.SOAP11,
+			wantField:   "",
+			wantParts:   []string{"after the end of the root"},
+		},
 	}
 
 	for _, tt := range tests {

@@ -39,8 +39,7 @@ type ValidateOptions struct {
 // created and returns every problem in document order, or nil. A Duplicate
 // error is reported at the later position and its message names the earlier
 // one. Names, logins, account ids, alias numbers and extensions are compared
-// after trimming spaces; names and logins also ignore case, because
-// PortaBilling treats them as the same customer.
+// after trimming spaces. Names and logins also ignore case.
 func Validate(b *BatchCustomerCreation, opts ValidateOptions) []FieldError {
 	if b == nil {
 		b = &BatchCustomerCreation{}
@@ -101,7 +100,8 @@ func (v *validator) checkRow(i int) {
 	}
 	reqPath := path + ".Account.AccountRequest"
 	if req == nil {
-		v.add(CodeNotEmpty, reqPath, "the row has no Account.AccountRequest; every customer needs at least one account")
+		v.add(CodeNotEmpty, reqPath,
+			"the row has no Account.AccountRequest; every customer needs at least one account")
 	} else {
 		v.checkAccountRequest(req, reqPath)
 	}
@@ -156,7 +156,8 @@ func (v *validator) checkAccountRequest(req *AccountRequest, path string) {
 
 		if !validActivationDate(account.ActivationDate) {
 			v.add(CodeInvalid, accountPath+".ActivationDate", fmt.Sprintf(
-				"activation date %q is not a date; use YYYY-MM-DD or an ISO 8601 date-time", clip(account.ActivationDate)))
+				"activation date %q is not a date; use YYYY-MM-DD or an ISO 8601 date-time",
+				clip(account.ActivationDate)))
 		}
 	}
 
@@ -166,10 +167,10 @@ func (v *validator) checkAccountRequest(req *AccountRequest, path string) {
 			"the accounts have no product; set DefaultValues.ProductId or the batch's ProductID")
 	}
 	if defaults != nil {
-		v.checkEnum(string(defaults.BillingModel), path+".DefaultValues.BillingModel", enumNames[reflect.TypeFor[BillingModel]()])
+		v.checkEnum(string(defaults.BillingModel), path+".DefaultValues.BillingModel", billingModelNames)
 		v.checkEnum(string(defaults.DefaultAnsweringMode), path+".DefaultValues.DefaultAnsweringMode",
-			enumNames[reflect.TypeFor[DefaultAnsweringMode]()])
-		v.checkEnum(string(defaults.RTPProxy), path+".DefaultValues.RTPProxy", enumNames[reflect.TypeFor[RTPProxy]()])
+			answeringModeNames)
+		v.checkEnum(string(defaults.RTPProxy), path+".DefaultValues.RTPProxy", rtpProxyNames)
 	}
 }
 
@@ -217,7 +218,7 @@ func (v *validator) checkCustomer(c *CreateCustomer, path string) {
 		defaults = c.CustomerDefaultValues
 	}
 	if defaults != nil {
-		v.checkEnum(string(defaults.RTPProxy), path+".CustomerDefaultValues.RTPProxy", enumNames[reflect.TypeFor[RTPProxy]()])
+		v.checkEnum(string(defaults.RTPProxy), path+".CustomerDefaultValues.RTPProxy", rtpProxyNames)
 	}
 	if c == nil || c.Customer == nil {
 		v.add(CodeNotEmpty, path+".Customer", "the row has no Customer.Customer; send the customer's details")
@@ -283,6 +284,8 @@ func isCurrencyCode(s string) bool {
 
 // claimUnique reports a Duplicate when value, compared without surrounding
 // spaces and case, was already seen in the batch.
+// NOTE: ignoring case assumes that PortaBilling compares customer names and
+// logins without case, as MySQL's default collation does. This is not verified.
 func (v *validator) claimUnique(seen map[string]string, value, path, what string) {
 	key := strings.ToLower(strings.TrimSpace(value))
 	if earlier, dup := seen[key]; dup {
@@ -344,8 +347,9 @@ func (v *validator) checkExtensions(row *CsvData, req *AccountRequest, path stri
 			numbers = append(numbers, extension{number: number, path: extPath})
 		}
 	case primaryExtension.number != number:
-		v.add(CodeConflict, extPath, fmt.Sprintf("ExtensionNo %s differs from the primary account's Extension %s at %s; "+
-			"send one of them or make them equal", number, primaryExtension.number, primaryExtension.path))
+		v.add(CodeConflict, extPath, fmt.Sprintf(
+			"ExtensionNo %s differs from the primary account's Extension %s at %s; "+
+				"send one of them or make them equal", number, primaryExtension.number, primaryExtension.path))
 	}
 
 	first := map[string]string{}

@@ -208,9 +208,11 @@ func TestValidate(t *testing.T) {
 			},
 		},
 		{
-			name:   "negative random digits",
-			mutate: func(b *wire.BatchCustomerCreation) { b.CustData[1].Account.AccountRequest.AccountRandomDigitLength = -1 },
-			want:   []problem{{wire.CodeInvalid, "CustData[1].Account.AccountRequest.AccountRandomDigitLength"}},
+			name: "negative random digits",
+			mutate: func(b *wire.BatchCustomerCreation) {
+				b.CustData[1].Account.AccountRequest.AccountRandomDigitLength = -1
+			},
+			want: []problem{{wire.CodeInvalid, "CustData[1].Account.AccountRequest.AccountRandomDigitLength"}},
 		},
 		{
 			name:        "account id too long",

@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// Limits on hostile XML. The DTO tree is 9 levels deep and its longest name
-// has 37 characters, so real requests stay far below them.
+// Limits on hostile XML. The DTO tree is 12 elements deep (14 inside a SOAP
+// envelope) and its longest name has 37 characters, so real requests stay
+// far below them.
 const (
 	maxDepth      = 64
 	maxNameLength = 256
@@ -18,10 +19,10 @@ const (
 )
 
 // DecodeXML reads a DataContract XML body. Elements are matched by namespace
-// URI and local name, in any order. An element of a known member in another
-// namespace, a repeated member, i:nil or an empty element on a number, bool,
-// decimal or enum, and any DOCTYPE are errors. Unknown elements are skipped.
-// An empty body gives an empty DTO, as on the ServiceStack host.
+// URI and local name, in any order, and unknown elements are skipped. These
+// are errors: an element of a known member in another namespace, a repeated
+// member, i:nil or an empty element on a number, bool, decimal or enum, and
+// any DOCTYPE. An empty body gives an empty DTO, as on the ServiceStack host.
 //
 // The root's two License members are told apart by position: of two License
 // elements the first is BaseLicense and the second License; a single one is
@@ -97,7 +98,8 @@ func (x *xmlReader) next(path string) (xml.Token, error) {
 	case xml.EndElement:
 		x.depth--
 	case xml.Directive:
-		return nil, decodeErrorf(path, "DOCTYPE and entity declarations are not allowed; remove the <!%s> declaration", firstWord(t))
+		return nil, decodeErrorf(path, "DOCTYPE and entity declarations are not allowed; "+
+			"remove the <!%s> declaration", firstWord(t))
 	case xml.ProcInst:
 		if t.Target == "xml" {
 			if err := checkDeclaredUTF8(string(t.Inst), x.src); err != nil {
@@ -231,7 +233,8 @@ func rejectText(path string, t xml.CharData) error {
 	if len(bytes.TrimSpace(t)) == 0 {
 		return nil
 	}
-	return decodeErrorf(path, "unexpected text %q between elements; expected child elements only", clip(string(bytes.TrimSpace(t))))
+	return decodeErrorf(path, "unexpected text %q between elements; expected child elements only",
+		clip(string(bytes.TrimSpace(t))))
 }
 
 // clip shortens a value quoted in a message.
@@ -294,7 +297,7 @@ func (x *xmlReader) decodeRoot(start xml.StartElement) (*BatchCustomerCreation, 
 			start.Name.Local, start.Name.Space, rootContract.name, NamespaceDto)
 	}
 	b := &BatchCustomerCreation{}
-	if err := x.decodeObject(start, reflect.ValueOf(b).Elem(), rootContract, ""); err != nil {
+	if err := x.decodeObject(reflect.ValueOf(b).Elem(), rootContract, ""); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -302,10 +305,9 @@ func (x *xmlReader) decodeRoot(start xml.StartElement) (*BatchCustomerCreation, 
 
 // decodeObject reads the members of a struct element whose start tag was
 // just read.
-func (x *xmlReader) decodeObject(start xml.StartElement, v reflect.Value, c *contract, path string) error {
+func (x *xmlReader) decodeObject(v reflect.Value, c *contract, path string) error {
 	seen := make([]bool, len(c.members))
-	var licenses []rootLicense
-	custData := c.byName["CustData"]
+	var licenses []rootLicense // the root's License elements
 
 	for {
 		tok, err := x.next(path)
@@ -344,6 +346,7 @@ func (x *xmlReader) decodeObject(start xml.StartElement, v reflect.Value, c *con
 				if err != nil {
 					return err
 				}
+				custData := rootContract.byName["CustData"]
 				licenses = append(licenses, rootLicense{value: value, afterCustData: seen[custData.index]})
 				continue
 			}
@@ -397,8 +400,8 @@ func (x *xmlReader) decodeMember(start xml.StartElement, fv reflect.Value, m *me
 	}
 	if null {
 		if m.kind.valueType() {
-			return decodeErrorf(path, "i:nil is not allowed here because %s expects %s; send a value or leave the element out",
-				m.name, m.kindName())
+			return decodeErrorf(path, "i:nil is not allowed here because %s expects %s; "+
+				"send a value or leave the element out", m.name, m.kindName())
 		}
 		fv.SetZero()
 		return x.skip(path)
@@ -407,7 +410,7 @@ func (x *xmlReader) decodeMember(start xml.StartElement, fv reflect.Value, m *me
 	switch m.kind {
 	case kindObject:
 		obj := reflect.New(m.elem.typ)
-		if err := x.decodeObject(start, obj.Elem(), m.elem, path); err != nil {
+		if err := x.decodeObject(obj.Elem(), m.elem, path); err != nil {
 			return err
 		}
 		fv.Set(obj)
@@ -510,7 +513,7 @@ func (x *xmlReader) decodeList(fv reflect.Value, m *member, path string) error {
 			}
 
 			item := reflect.New(m.elem.typ).Elem()
-			if err := x.decodeObject(t, item, m.elem, itemPath); err != nil {
+			if err := x.decodeObject(item, m.elem, itemPath); err != nil {
 				return err
 			}
 			items = reflect.Append(items, item)
@@ -651,7 +654,8 @@ func (x *xmlReader) decodeStrings(start xml.StartElement, path string) ([]string
 		case xml.StartElement:
 			itemPath := indexPath(path, len(values))
 			if t.Name.Local != "string" {
-				return nil, decodeErrorf(itemPath, "unexpected element <%s>; each value must be a <string> element", t.Name.Local)
+				return nil, decodeErrorf(itemPath, "unexpected element <%s>; each value must be a <string> element",
+					t.Name.Local)
 			}
 			if t.Name.Space != NamespaceArrays {
 				return nil, namespaceError(itemPath, t.Name, NamespaceArrays)
