@@ -28,6 +28,8 @@ type Activities struct {
 	Billing *billing.Client
 	Store   store.Store
 	Metrics Metrics
+	// Webhook, when its URL is set, is told when a batch ends.
+	Webhook Webhook
 }
 
 // Metrics receives the service's own counters. A nil Metrics counts
@@ -45,14 +47,18 @@ type CustomerRef struct {
 	// row. It stays the same across retries of the row, so that a retry
 	// adopts what an earlier attempt left.
 	Mark string
+	// Version selects a corrected row stored with a retry; 0 is the row
+	// as accepted.
+	Version int `json:",omitempty"`
 }
 
 // plan loads and maps the row. A missing row cannot get better with
 // retries, so it is non-retryable.
 func (a *Activities) plan(ctx context.Context, ref CustomerRef) (*provision.Plan, error) {
-	row, err := a.Store.Row(ctx, ref.BatchID, ref.Index)
+	row, err := a.Store.Row(ctx, ref.BatchID, ref.Index, ref.Version)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalid("customer %d of batch %s is not in the store", ref.Index, ref.BatchID)
+		return nil, invalid("customer %d (row version %d) of batch %s is not in the store",
+			ref.Index, ref.Version, ref.BatchID)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load row: %w", err)
@@ -124,16 +130,17 @@ func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, err
 
 // FinishInput records how an attempt ended.
 type FinishInput struct {
-	BatchID string
-	Index   int
-	Status  string
+	BatchID    string
+	Index      int
+	WorkflowID string
+	Status     string
 	// Result is the customer workflow's result as JSON.
 	Result []byte
 }
 
 // Finish records the customer's final status and result in the store.
 func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
-	if err := a.Store.FinishCustomer(ctx, in.BatchID, in.Index, in.Status, in.Result); err != nil {
+	if err := a.Store.FinishCustomer(ctx, in.BatchID, in.Index, in.WorkflowID, in.Status, in.Result); err != nil {
 		return fmt.Errorf("record customer outcome: %w", err)
 	}
 	if a.Metrics != nil {
@@ -146,11 +153,13 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 type SetBatchStateInput struct {
 	BatchID string
 	State   string
+	// Reason says why a batch is paused.
+	Reason string `json:",omitempty"`
 }
 
 // SetBatchState records the batch's state in the store.
 func (a *Activities) SetBatchState(ctx context.Context, in SetBatchStateInput) error {
-	return a.Store.SetBatchState(ctx, in.BatchID, in.State)
+	return a.Store.SetBatchState(ctx, in.BatchID, in.State, in.Reason)
 }
 
 // SkipPending marks every customer of the batch that never started as

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -19,17 +20,21 @@ import (
 // BatchReport is the answer of GET /batches/{id}: the batch's state, its
 // counts by status and one page of customers.
 type BatchReport struct {
-	XMLName       xml.Name         `json:"-" xml:"BatchReport"`
-	BatchID       string           `json:"BatchId" xml:"BatchId"`
-	WorkflowID    string           `json:"WorkflowId" xml:"WorkflowId"`
-	TemporalUIURL string           `json:"TemporalUiUrl" xml:"TemporalUiUrl"`
-	State         string           `json:"State" xml:"State"`
-	Total         int              `json:"Total" xml:"Total"`
-	Counts        []StatusCount    `json:"Counts" xml:"Counts>Count"`
-	CreatedAt     time.Time        `json:"CreatedAt" xml:"CreatedAt"`
-	UpdatedAt     time.Time        `json:"UpdatedAt" xml:"UpdatedAt"`
-	Offset        int              `json:"Offset" xml:"Offset"`
-	Customers     []CustomerReport `json:"Customers" xml:"Customers>Customer"`
+	XMLName       xml.Name      `json:"-" xml:"BatchReport"`
+	BatchID       string        `json:"BatchId" xml:"BatchId"`
+	WorkflowID    string        `json:"WorkflowId" xml:"WorkflowId"`
+	TemporalUIURL string        `json:"TemporalUiUrl" xml:"TemporalUiUrl"`
+	State         string        `json:"State" xml:"State"`
+	StateReason   string        `json:"StateReason,omitempty" xml:"StateReason,omitempty"`
+	Total         int           `json:"Total" xml:"Total"`
+	Counts        []StatusCount `json:"Counts" xml:"Counts>Count"`
+	CreatedAt     time.Time     `json:"CreatedAt" xml:"CreatedAt"`
+	UpdatedAt     time.Time     `json:"UpdatedAt" xml:"UpdatedAt"`
+	// ETA estimates the end from the pace so far; absent until a
+	// customer ended and once the batch is not running.
+	ETA       *time.Time       `json:"ETA,omitempty" xml:"ETA,omitempty"`
+	Offset    int              `json:"Offset" xml:"Offset"`
+	Customers []CustomerReport `json:"Customers" xml:"Customers>Customer"`
 }
 
 // StatusCount is the number of customers in one status.
@@ -48,6 +53,19 @@ type CustomerReport struct {
 	Attempts   int                       `json:"Attempts" xml:"Attempts"`
 	WorkflowID string                    `json:"WorkflowId,omitempty" xml:"WorkflowId,omitempty"`
 	Result     *workflows.CustomerResult `json:"Result,omitempty" xml:"Result,omitempty"`
+	// History lists earlier attempts of a retried customer.
+	History []AttemptReport `json:"History,omitempty" xml:"History>Attempt,omitempty"`
+}
+
+// AttemptReport is one earlier attempt at a customer.
+type AttemptReport struct {
+	Attempt    int       `json:"Attempt" xml:"Attempt"`
+	WorkflowID string    `json:"WorkflowId" xml:"WorkflowId"`
+	Status     string    `json:"Status" xml:"Status"`
+	FailedStep string    `json:"FailedStep,omitempty" xml:"FailedStep,omitempty"`
+	ErrorCode  string    `json:"ErrorCode,omitempty" xml:"ErrorCode,omitempty"`
+	Error      string    `json:"Error,omitempty" xml:"Error,omitempty"`
+	FinishedAt time.Time `json:"FinishedAt" xml:"FinishedAt"`
 }
 
 // statusOrder fixes the order of counts in reports.
@@ -61,7 +79,8 @@ const (
 	maxPageSize     = 10000
 )
 
-func (s *Server) getBatch(w http.ResponseWriter, r *http.Request, rest string) {
+func (s *Server) getBatch(w http.ResponseWriter, r *http.Request) {
+	rest := r.PathValue("id")
 	format := formatJSON
 	switch {
 	case strings.HasSuffix(rest, ".xml"):
@@ -75,10 +94,6 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request, rest string) {
 		format = q
 	}
 	id := rest
-	if id == "" || strings.Contains(id, "/") {
-		notFound(w, r)
-		return
-	}
 	offset, limit, err := page(r)
 	if err != nil {
 		s.writeError(w, format, http.StatusBadRequest, wire.ResponseStatus{ErrorCode: "Invalid", Message: err.Error()})
@@ -102,8 +117,11 @@ func (s *Server) getBatch(w http.ResponseWriter, r *http.Request, rest string) {
 		var recs []store.CustomerRecord
 		recs, err = s.store.Customers(ctx, id, offset, limit)
 		if err == nil {
-			s.writeData(w, format, http.StatusOK, s.report(b, counts, offset, recs))
-			return
+			rep := s.report(b, counts, offset, recs)
+			if err = s.addHistory(ctx, &rep, recs); err == nil {
+				s.writeData(w, format, http.StatusOK, rep)
+				return
+			}
 		}
 	}
 	s.log.Error("read batch customers", zap.String("batch_id", id), zap.Error(err))
@@ -129,8 +147,8 @@ func page(r *http.Request) (offset, limit int, err error) {
 func (s *Server) report(b store.Batch, counts map[string]int, offset int, recs []store.CustomerRecord) BatchReport {
 	rep := BatchReport{
 		BatchID: b.ID, WorkflowID: b.WorkflowID, TemporalUIURL: s.uiURL(b.WorkflowID),
-		State: b.State, Total: b.Total, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
-		Offset: offset, Customers: []CustomerReport{},
+		State: b.State, StateReason: b.StateReason, Total: b.Total, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
+		Offset: offset, Customers: []CustomerReport{}, ETA: estimateEnd(b, counts, time.Now()),
 	}
 	for _, st := range statusOrder {
 		if n := counts[st]; n > 0 {
@@ -149,4 +167,42 @@ func (s *Server) report(b store.Batch, counts map[string]int, offset int, recs [
 		rep.Customers = append(rep.Customers, c)
 	}
 	return rep
+}
+
+// estimateEnd extrapolates the pace of the batch so far.
+func estimateEnd(b store.Batch, counts map[string]int, now time.Time) *time.Time {
+	done := counts[store.StatusCreated] + counts[store.StatusFailed] + counts[store.StatusRolledBack] +
+		counts[store.StatusRollbackFailed] + counts[store.StatusSkipped]
+	left := b.Total - done
+	if b.State != store.StateRunning || done == 0 || left <= 0 {
+		return nil
+	}
+	perCustomer := now.Sub(b.CreatedAt) / time.Duration(done)
+	eta := now.Add(perCustomer * time.Duration(left)).UTC()
+	return &eta
+}
+
+// addHistory lists the earlier attempts of retried customers.
+func (s *Server) addHistory(ctx context.Context, rep *BatchReport, recs []store.CustomerRecord) error {
+	for i, rec := range recs {
+		if rec.Attempts < 2 {
+			continue
+		}
+		attempts, err := s.store.Attempts(ctx, rep.BatchID, rec.Index)
+		if err != nil {
+			return err
+		}
+		for _, a := range attempts {
+			if a.WorkflowID == rec.WorkflowID {
+				continue
+			}
+			ar := AttemptReport{Attempt: a.Attempt, WorkflowID: a.WorkflowID, Status: a.Status, FinishedAt: a.FinishedAt}
+			var res workflows.CustomerResult
+			if json.Unmarshal(a.Result, &res) == nil && res.Error != nil {
+				ar.FailedStep, ar.ErrorCode, ar.Error = res.FailedStep, res.Error.Code, res.Error.Message
+			}
+			rep.Customers[i].History = append(rep.Customers[i].History, ar)
+		}
+	}
+	return nil
 }

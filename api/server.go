@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,8 +29,12 @@ import (
 
 // Options configure the endpoint.
 type Options struct {
-	MaxBodyBytes int64
-	MaxCustomers int
+	// ErrorThreshold is the batches' default error threshold; a request
+	// may set its own with the error_threshold and error_threshold_after
+	// query parameters.
+	ErrorThreshold workflows.ErrorThreshold
+	MaxBodyBytes   int64
+	MaxCustomers   int
 	// Licenses, when not empty, are the keys a request's License must
 	// match.
 	Licenses []string
@@ -40,21 +45,69 @@ type Options struct {
 
 // Server serves the endpoint.
 type Server struct {
-	opts    Options
-	store   store.Store
-	starter Starter
-	log     *zap.Logger
+	opts  Options
+	store store.Store
+	wf    Workflows
+	log   *zap.Logger
+	mux   *http.ServeMux
+	// metrics, when set, counts requests.
+	metrics RequestCounter
 }
 
-// New returns a server that keeps batches in st and starts them with
-// starter.
-func New(opts Options, st store.Store, starter Starter, log *zap.Logger) *Server {
-	return &Server{opts: opts, store: st, starter: starter, log: log}
+// New returns a server that keeps batches in st and runs them with wf.
+func New(opts Options, st store.Store, wf Workflows, log *zap.Logger) *Server {
+	s := &Server{opts: opts, store: st, wf: wf, log: log, mux: http.NewServeMux()}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	s.mux.HandleFunc("GET /batches/{id}", s.getBatch)
+	s.mux.HandleFunc("GET /batches/{id}/report.csv", s.getReportCSV)
+	s.mux.HandleFunc("GET /batches/{id}/{file}", s.getFailed)
+	s.mux.HandleFunc("POST /batches/{id}/retry", s.postRetry)
+	s.mux.HandleFunc("POST /batches/{id}/cancel", s.postCancel)
+	s.mux.HandleFunc("POST /batches/{id}/pause", s.postPause)
+	s.mux.HandleFunc("POST /batches/{id}/resume", s.postResume)
+	s.mux.HandleFunc("/", s.route)
+	return s
 }
 
 // Handler returns the HTTP handler of every route.
 func (s *Server) Handler() http.Handler {
-	return http.HandlerFunc(s.route)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		s.mux.ServeHTTP(rec, r)
+		if s.metrics != nil {
+			route := r.Pattern
+			if route == "/" {
+				route = "servicestack"
+			}
+			s.metrics.CountRequest(route, rec.code)
+		}
+	})
+}
+
+// RequestCounter counts requests by route and status code.
+type RequestCounter interface {
+	CountRequest(route string, code int)
+	Handler() http.Handler
+}
+
+// ServeMetrics adds GET /metrics and counts every request in m.
+func (s *Server) ServeMetrics(m RequestCounter) {
+	s.metrics = m
+	s.mux.Handle("GET /metrics", m.Handler())
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.code = code
+	r.ResponseWriter.WriteHeader(code)
 }
 
 // predefinedRoute matches ServiceStack's /{format}/{reply|oneway}/{operation}.
@@ -62,18 +115,11 @@ var predefinedRoute = regexp.MustCompile(`(?i)^/([a-z0-9]+)/(reply|oneway)/([A-Z
 
 const operationName = "BatchCustomerCreation"
 
+// route serves the ServiceStack routes, whose paths match without regard
+// to case.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
 	lower := strings.ToLower(path)
-	switch {
-	case lower == "/healthz":
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte("ok\n"))
-		return
-	case strings.HasPrefix(path, "/batches/") && r.Method == http.MethodGet:
-		s.getBatch(w, r, strings.TrimPrefix(path, "/batches/"))
-		return
-	}
 	if r.Method != http.MethodPost {
 		notFound(w, r)
 		return
@@ -292,6 +338,10 @@ var idempotencyKey = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 // Idempotency-Key header when given, else a hash of the request, so that
 // a client's retry of the same request finds the same batch.
 func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCustomerCreation) (store.Batch, failure, error) {
+	threshold, err := s.errorThreshold(r)
+	if err != nil {
+		return store.Batch{}, failure{http.StatusBadRequest, wire.ResponseStatus{ErrorCode: "Invalid", Message: err.Error()}}, err
+	}
 	canonical, err := json.Marshal(dto)
 	if err != nil {
 		return store.Batch{}, internalFailure(), fmt.Errorf("encode request: %w", err)
@@ -337,7 +387,11 @@ func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCust
 		}}, errors.New("idempotency key reused")
 	}
 
-	if err := s.starter.StartBatch(ctx, id, len(rows)); err != nil {
+	start := BatchStart{
+		BatchID: id, Total: len(rows), ResellerID: dto.ResellerID, ProductID: dto.ProductID,
+		FeatureName: dto.FeatureName, ContentID: dto.ContentId, ErrorThreshold: threshold,
+	}
+	if err := s.wf.StartBatch(ctx, start); err != nil {
 		// The rows are stored: sending the same request again starts
 		// this same batch, with nothing lost or doubled.
 		s.log.Error("start batch workflow", zap.String("batch_id", id), zap.Error(err))
@@ -379,3 +433,33 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 
 // retryAfter is sent with 503 answers.
 const retryAfter = 30 * time.Second
+
+// errorThreshold reads a request's error threshold: error_threshold is
+// the failed percentage above which the batch pauses, error_threshold_after
+// the number of finished customers before it applies.
+func (s *Server) errorThreshold(r *http.Request) (workflows.ErrorThreshold, error) {
+	t := s.opts.ErrorThreshold
+	q := r.URL.Query()
+	if v := q.Get("error_threshold"); v != "" {
+		pct, err := strconv.ParseFloat(v, 64)
+		if err != nil || pct < 0 || pct > 100 {
+			return t, fmt.Errorf("error_threshold must be a percentage from 0 to 100, got %q", v)
+		}
+		t.MaxFailedPercent = pct
+		if t.MinFinished == 0 {
+			t.MinFinished = defaultThresholdAfter
+		}
+	}
+	if v := q.Get("error_threshold_after"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return t, fmt.Errorf("error_threshold_after must be a whole number of at least 1, got %q", v)
+		}
+		t.MinFinished = n
+	}
+	return t, nil
+}
+
+// defaultThresholdAfter is how many customers must finish before a
+// threshold set without error_threshold_after applies.
+const defaultThresholdAfter = 10

@@ -20,16 +20,23 @@ import (
 
 	"github.com/portaplus2/batchcustomers/api"
 	"github.com/portaplus2/batchcustomers/store"
+	"github.com/portaplus2/batchcustomers/workflows"
 )
 
-// fakeStarter records started batches; err makes every start fail.
+// fakeStarter records started batches and steering requests; err makes
+// every call fail.
 type fakeStarter struct {
-	mu      sync.Mutex
-	started map[string]int
-	err     error
+	mu        sync.Mutex
+	started   map[string]int
+	starts    []api.BatchStart
+	retries   []workflows.RetryRequest
+	restarts  []workflows.BatchInput
+	signals   []string
+	cancelled []string
+	err       error
 }
 
-func (f *fakeStarter) StartBatch(_ context.Context, id string, total int) error {
+func (f *fakeStarter) StartBatch(_ context.Context, b api.BatchStart) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -38,8 +45,39 @@ func (f *fakeStarter) StartBatch(_ context.Context, id string, total int) error 
 	if f.started == nil {
 		f.started = map[string]int{}
 	}
-	f.started[id] = total
+	f.started[b.BatchID] = b.Total
+	f.starts = append(f.starts, b)
 	return nil
+}
+
+func (f *fakeStarter) Retry(_ context.Context, id string, req workflows.RetryRequest, restart workflows.BatchInput) (workflows.RetryResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return workflows.RetryResult{}, f.err
+	}
+	f.retries = append(f.retries, req)
+	f.restarts = append(f.restarts, restart)
+	var res workflows.RetryResult
+	for _, i := range req.Indexes {
+		res.Retries = append(res.Retries, workflows.CustomerOutcome{Index: i, Status: "queued", Attempts: 2,
+			WorkflowID: workflows.CustomerWorkflowID(id, i, 2)})
+	}
+	return res, nil
+}
+
+func (f *fakeStarter) Cancel(_ context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancelled = append(f.cancelled, id)
+	return f.err
+}
+
+func (f *fakeStarter) Signal(_ context.Context, id, name string, arg any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.signals = append(f.signals, name)
+	return f.err
 }
 
 type fixture struct {
@@ -260,7 +298,7 @@ func TestGetBatchReport(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, a.status)
 	loc := a.header.Get("Location")
 	id := strings.TrimPrefix(loc, "/batches/")
-	require.NoError(t, f.store.FinishCustomer(context.Background(), id, 1, store.StatusFailed,
+	require.NoError(t, f.store.FinishCustomer(context.Background(), id, 1, "wf-1", store.StatusFailed,
 		json.RawMessage(`{"Index":1,"Status":"failed","FailedStep":"alias","Error":{"Type":"Rejected","Code":"Server.Account.x","Message":"no"}}`)))
 
 	g := f.do(t, http.MethodGet, loc, "", nil)

@@ -4,9 +4,13 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -46,12 +50,14 @@ func SDKLogger(log *zap.Logger) sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(zapslog.NewHandler(log.Core())))
 }
 
-// Dial connects to Temporal with the config's address and namespace.
-func Dial(cfg config.Config, log *zap.Logger) (client.Client, error) {
+// Dial connects to Temporal with the config's address and namespace. A
+// nil metrics handler records no SDK metrics.
+func Dial(cfg config.Config, log *zap.Logger, metrics client.MetricsHandler) (client.Client, error) {
 	c, err := client.Dial(client.Options{
-		HostPort:  cfg.TemporalAddress,
-		Namespace: cfg.TemporalNamespace,
-		Logger:    SDKLogger(log),
+		HostPort:       cfg.TemporalAddress,
+		Namespace:      cfg.TemporalNamespace,
+		Logger:         SDKLogger(log),
+		MetricsHandler: metrics,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
@@ -84,4 +90,42 @@ func WorkerOptions(cfg config.Config) worker.Options {
 	return worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.BillingConcurrency,
 	}
+}
+
+// CheckSearchAttributes verifies that the namespace has every search
+// attribute the workflows set, with the right type. Without this check a
+// missing attribute would fail workflow tasks over and over and leave
+// batches stuck. The error names each problem and the command that fixes
+// it.
+func CheckSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
+	resp, err := c.OperatorService().ListSearchAttributes(ctx,
+		&operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes of namespace %s: %w", namespace, err)
+	}
+	have := resp.GetCustomAttributes()
+	want := workflows.SearchAttributes()
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var problems []string
+	for _, name := range names {
+		typ := want[name]
+		got, ok := have[name]
+		fix := fmt.Sprintf("temporal operator search-attribute create --namespace %s --name %s --type %s",
+			namespace, name, typ)
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("search attribute %s is missing; create it with: %s", name, fix))
+		case !strings.EqualFold(got.String(), typ):
+			problems = append(problems, fmt.Sprintf("search attribute %s has type %s, expected %s; "+
+				"remove it and create it again with: %s", name, got.String(), typ, fix))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("namespace %s is not ready:\n  %s", namespace, strings.Join(problems, "\n  "))
+	}
+	return nil
 }

@@ -37,12 +37,22 @@ type Config struct {
 	Window         int `envconfig:"WINDOW" default:"20" desc:"customers of one batch created at the same time"`
 	ChildrenPerRun int `envconfig:"CHILDREN_PER_RUN" default:"500" desc:"customers a batch run starts before it continues as new"`
 
+	ErrorThresholdPercent float64 `envconfig:"ERROR_THRESHOLD_PERCENT" default:"0" desc:"pause a batch when more than this percentage of its finished customers failed; 0 turns the check off"`
+	ErrorThresholdAfter   int     `envconfig:"ERROR_THRESHOLD_AFTER" default:"10" desc:"finished customers needed before the error threshold applies"`
+
+	WebhookURL    string `envconfig:"WEBHOOK_URL" desc:"URL that receives a POST when a batch ends; empty sends nothing"`
+	WebhookSecret string `envconfig:"WEBHOOK_SECRET" desc:"key of the HMAC-SHA256 signature in the X-Batch-Signature header of webhook posts"`
+
+	CheckSearchAttributes bool `envconfig:"CHECK_SEARCH_ATTRIBUTES" default:"true" desc:"refuse to start when the namespace lacks the search attributes the workflows set"`
+
 	BillingURL         string        `envconfig:"BILLING_URL" default:"http://127.0.0.1:8090" desc:"PortaBilling admin realm base URL"`
 	BillingLogin       string        `envconfig:"BILLING_LOGIN" default:"admin" desc:"PortaBilling API user"`
 	BillingPassword    string        `envconfig:"BILLING_PASSWORD" default:"admin-secret" desc:"PortaBilling API password"`
 	BillingTimeout     time.Duration `envconfig:"BILLING_TIMEOUT" default:"25s" desc:"timeout of one billing HTTP call"`
 	BillingInsecureTLS bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
 	BillingConcurrency int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
+
+	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on HTTP_ADDR)"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"console" desc:"console or json"`
@@ -79,6 +89,14 @@ func (c Config) Validate() error {
 	check(c.ChildrenPerRun >= c.Window && c.ChildrenPerRun <= 1500,
 		"%s_CHILDREN_PER_RUN must be between %s_WINDOW (%d) and 1500, got %d", Prefix, Prefix, c.Window, c.ChildrenPerRun)
 	check(c.BillingTimeout > 0, "%s_BILLING_TIMEOUT must be positive, got %s", Prefix, c.BillingTimeout)
+	check(c.ErrorThresholdPercent >= 0 && c.ErrorThresholdPercent <= 100,
+		"%s_ERROR_THRESHOLD_PERCENT must be from 0 to 100, got %g", Prefix, c.ErrorThresholdPercent)
+	check(c.ErrorThresholdAfter >= 1, "%s_ERROR_THRESHOLD_AFTER must be at least 1, got %d", Prefix, c.ErrorThresholdAfter)
+	if c.WebhookURL != "" {
+		u, err := url.Parse(c.WebhookURL)
+		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
+			"%s_WEBHOOK_URL must be an http or https URL, got %q", Prefix, c.WebhookURL)
+	}
 	check(c.BillingConcurrency > 0, "%s_BILLING_CONCURRENCY must be positive, got %d", Prefix, c.BillingConcurrency)
 	for name, raw := range map[string]string{"BILLING_URL": c.BillingURL, "TEMPORAL_UI_URL": c.TemporalUIURL} {
 		u, err := url.Parse(raw)

@@ -6,7 +6,7 @@
 # in the UI until Ctrl-C. With --once it stops as soon as the batch ends.
 #
 # Ports (override through the environment): Temporal 7233, its UI 8233,
-# the emulator 8090, the endpoint 8080.
+# the emulator 8090, the endpoint 8080, the worker's metrics 9091.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,10 +18,15 @@ TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
 TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
 EMULATOR_PORT="${EMULATOR_PORT:-8090}"
 HTTP_PORT="${HTTP_PORT:-8080}"
+METRICS_PORT="${METRICS_PORT:-9091}"
 SAMPLE="${SAMPLE:-samples/batch-3-customers.xml}"
 run="$root/.run"
 logs="$run/logs"
 mkdir -p "$logs" "$run/bin"
+# Logs of earlier runs are kept: each run appends below a header line.
+for f in temporal emulator worker starter; do
+	echo "=== demo run at $(date -u +%FT%TZ) ===" >>"$logs/$f.log"
+done
 
 pids=()
 cleanup() {
@@ -40,7 +45,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$EMULATOR_PORT" "$HTTP_PORT"; do
+for p in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$EMULATOR_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
 	if ! port_free "$p"; then
 		echo "port $p is in use; stop what listens there or set the *_PORT variables" >&2
 		exit 1
@@ -67,7 +72,10 @@ echo "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI on :$TEMPORAL
 	--ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
 	--db-filename "$run/temporal.db" \
 	--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-	--log-level warn >"$logs/temporal.log" 2>&1 &
+	--search-attribute BatchId=Keyword --search-attribute BatchStatus=Keyword \
+	--search-attribute CustomerLogin=Keyword --search-attribute CustomerStatus=Keyword \
+	--search-attribute CustomerIndex=Int --search-attribute ResellerId=Int \
+	--log-level warn >>"$logs/temporal.log" 2>&1 &
 pids+=($!)
 wait_for "Temporal" .tools/bin/temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
 
@@ -75,6 +83,7 @@ export BATCH_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
 export BATCH_TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT"
 export BATCH_BILLING_URL="http://127.0.0.1:$EMULATOR_PORT"
 export BATCH_HTTP_ADDR="127.0.0.1:$HTTP_PORT"
+export BATCH_METRICS_ADDR="127.0.0.1:$METRICS_PORT"
 export BATCH_STORE_PATH="$run/batches.db"
 export BILLING_EMU_ADDR="127.0.0.1:$EMULATOR_PORT"
 export BILLING_EMU_DB="$run/billing-emulator.db"
@@ -82,16 +91,16 @@ export BILLING_EMU_DB="$run/billing-emulator.db"
 export BILLING_EMU_RESELLERS="${BILLING_EMU_RESELLERS:-4512}"
 
 echo "starting PortaBilling emulator on 127.0.0.1:$EMULATOR_PORT"
-"$run/bin/billing-emulator" >"$logs/emulator.log" 2>&1 &
+"$run/bin/billing-emulator" >>"$logs/emulator.log" 2>&1 &
 pids+=($!)
 wait_for "emulator" curl -fsS "http://127.0.0.1:$EMULATOR_PORT/healthz"
 
 echo "starting worker"
-"$run/bin/worker" >"$logs/worker.log" 2>&1 &
+"$run/bin/worker" >>"$logs/worker.log" 2>&1 &
 pids+=($!)
 
 echo "starting endpoint on 127.0.0.1:$HTTP_PORT"
-"$run/bin/starter" >"$logs/starter.log" 2>&1 &
+"$run/bin/starter" >>"$logs/starter.log" 2>&1 &
 pids+=($!)
 wait_for "endpoint" curl -fsS "http://127.0.0.1:$HTTP_PORT/healthz"
 
@@ -116,7 +125,10 @@ done
 
 go run ./scripts/printreport <<<"$report"
 echo
-echo "batch state: $state"
+case "$state" in
+completed | completed_with_errors | cancelled) echo "batch state: $state" ;;
+*) echo "batch state: $state after 120 s of waiting; it goes on in the background (see the links below)" ;;
+esac
 echo "Temporal UI: $ui"
 echo "report:      http://127.0.0.1:$HTTP_PORT/batches/$batch_id"
 if $once; then

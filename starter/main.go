@@ -19,7 +19,9 @@ import (
 	"github.com/portaplus2/batchcustomers/api"
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/config"
+	"github.com/portaplus2/batchcustomers/metrics"
 	"github.com/portaplus2/batchcustomers/store"
+	"github.com/portaplus2/batchcustomers/workflows"
 )
 
 func main() {
@@ -51,18 +53,32 @@ func run(ctx context.Context) error {
 	}
 	defer st.Close()
 
-	c, err := app.Dial(cfg, log)
+	reg, err := metrics.New(log)
+	if err != nil {
+		return err
+	}
+	c, err := app.Dial(cfg, log, reg.SDKHandler())
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 
+	if cfg.CheckSearchAttributes {
+		if err := app.CheckSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+			return err
+		}
+	}
+
 	srv := api.New(api.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxCustomers: cfg.MaxCustomers, Licenses: cfg.LicenseKeys(),
 		TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.TemporalNamespace,
-	}, st, api.TemporalStarter{
+		ErrorThreshold: workflows.ErrorThreshold{
+			MinFinished: cfg.ErrorThresholdAfter, MaxFailedPercent: cfg.ErrorThresholdPercent,
+		},
+	}, st, api.TemporalWorkflows{
 		Client: c, TaskQueue: cfg.TaskQueue, Window: cfg.Window, ChildrenPerRun: cfg.ChildrenPerRun,
 	}, log)
+	srv.ServeMetrics(reg)
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS batches (
 	reseller_id  INTEGER NOT NULL,
 	product_id   INTEGER NOT NULL,
 	state        TEXT NOT NULL,
+	state_reason TEXT NOT NULL DEFAULT '',
 	created_at   INTEGER NOT NULL,
 	updated_at   INTEGER NOT NULL
 );
@@ -45,6 +46,23 @@ CREATE TABLE IF NOT EXISTS customers (
 	PRIMARY KEY (batch_id, idx)
 );
 CREATE INDEX IF NOT EXISTS customers_status ON customers(batch_id, status);
+CREATE TABLE IF NOT EXISTS row_versions (
+	batch_id TEXT NOT NULL,
+	idx      INTEGER NOT NULL,
+	version  INTEGER NOT NULL,
+	data     BLOB NOT NULL,
+	PRIMARY KEY (batch_id, idx, version)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+	batch_id    TEXT NOT NULL,
+	idx         INTEGER NOT NULL,
+	workflow_id TEXT NOT NULL,
+	attempt     INTEGER NOT NULL,
+	status      TEXT NOT NULL,
+	result      BLOB,
+	finished_at INTEGER NOT NULL,
+	PRIMARY KEY (batch_id, idx, workflow_id)
+);
 `
 
 // OpenSQLite opens (and creates when missing) the store file at path.
@@ -124,13 +142,13 @@ func (s *SQLite) CreateBatch(ctx context.Context, b Batch, rows []Row) (Batch, b
 }
 
 const batchQuery = `SELECT id, workflow_id, request_hash, total, reseller_id, product_id,
-	state, created_at, updated_at FROM batches WHERE id = ?`
+	state, state_reason, created_at, updated_at FROM batches WHERE id = ?`
 
 func scanBatch(row *sql.Row) (Batch, error) {
 	var b Batch
 	var created, updated int64
 	err := row.Scan(&b.ID, &b.WorkflowID, &b.RequestHash, &b.Total, &b.ResellerID,
-		&b.ProductID, &b.State, &created, &updated)
+		&b.ProductID, &b.State, &b.StateReason, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Batch{}, ErrNotFound
 	}
@@ -148,27 +166,63 @@ func (s *SQLite) Batch(ctx context.Context, id string) (Batch, error) {
 }
 
 // SetBatchState implements Store.
-func (s *SQLite) SetBatchState(ctx context.Context, id, state string) error {
+func (s *SQLite) SetBatchState(ctx context.Context, id, state, reason string) error {
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE batches SET state = ?, updated_at = ? WHERE id = ?`, state, now(), id)
+		`UPDATE batches SET state = ?, state_reason = ?, updated_at = ? WHERE id = ?`, state, reason, now(), id)
 	return checkUpdated(res, err, "batch "+id)
 }
 
 // Row implements Store.
-func (s *SQLite) Row(ctx context.Context, batchID string, index int) (Row, error) {
+func (s *SQLite) Row(ctx context.Context, batchID string, index, version int) (Row, error) {
 	r := Row{Index: index}
 	var data []byte
 	err := s.db.QueryRowContext(ctx,
 		`SELECT login, name, data FROM customers WHERE batch_id = ? AND idx = ?`,
 		batchID, index).Scan(&r.Login, &r.Name, &data)
+	if err == nil && version > 0 {
+		err = s.db.QueryRowContext(ctx,
+			`SELECT data FROM row_versions WHERE batch_id = ? AND idx = ? AND version = ?`,
+			batchID, index, version).Scan(&data)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return Row{}, fmt.Errorf("row %d of batch %s: %w", index, batchID, ErrNotFound)
+		return Row{}, fmt.Errorf("row %d version %d of batch %s: %w", index, version, batchID, ErrNotFound)
 	}
 	if err != nil {
 		return Row{}, fmt.Errorf("read row %d of batch %s: %w", index, batchID, err)
 	}
 	r.Data = data
 	return r, nil
+}
+
+// AddRowVersion implements Store.
+func (s *SQLite) AddRowVersion(ctx context.Context, batchID string, index int, data json.RawMessage) (int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM customers WHERE batch_id = ? AND idx = ?`,
+		batchID, index).Scan(&exists)
+	if err != nil {
+		return 0, fmt.Errorf("look up row %d of batch %s: %w", index, batchID, err)
+	}
+	if exists == 0 {
+		return 0, fmt.Errorf("row %d of batch %s: %w", index, batchID, ErrNotFound)
+	}
+	var version int
+	err = tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM row_versions
+		WHERE batch_id = ? AND idx = ?`, batchID, index).Scan(&version)
+	if err != nil {
+		return 0, fmt.Errorf("number row version: %w", err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO row_versions (batch_id, idx, version, data) VALUES (?, ?, ?, ?)`,
+		batchID, index, version, []byte(data))
+	if err != nil {
+		return 0, fmt.Errorf("store row %d version %d of batch %s: %w", index, version, batchID, err)
+	}
+	return version, tx.Commit()
 }
 
 // StartCustomer implements Store.
@@ -182,11 +236,53 @@ func (s *SQLite) StartCustomer(ctx context.Context, batchID string, index int, w
 	return checkUpdated(res, err, fmt.Sprintf("row %d of batch %s", index, batchID))
 }
 
-// FinishCustomer implements Store.
-func (s *SQLite) FinishCustomer(ctx context.Context, batchID string, index int, status string, result json.RawMessage) error {
-	res, err := s.db.ExecContext(ctx, `UPDATE customers SET status = ?, result = ?, updated_at = ?
-		WHERE batch_id = ? AND idx = ?`, status, []byte(result), now(), batchID, index)
-	return checkUpdated(res, err, fmt.Sprintf("row %d of batch %s", index, batchID))
+// FinishCustomer implements Store. A retried activity writes the same
+// attempt again, which replaces it rather than adding one.
+func (s *SQLite) FinishCustomer(ctx context.Context, batchID string, index int, workflowID, status string, result json.RawMessage) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	ts := now()
+	res, err := tx.ExecContext(ctx, `UPDATE customers SET status = ?, result = ?, workflow_id = ?, updated_at = ?
+		WHERE batch_id = ? AND idx = ?`, status, []byte(result), workflowID, ts, batchID, index)
+	if err := checkUpdated(res, err, fmt.Sprintf("row %d of batch %s", index, batchID)); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO attempts (batch_id, idx, workflow_id, attempt, status, result, finished_at)
+		VALUES (?, ?, ?, (SELECT COUNT(*) + 1 FROM attempts WHERE batch_id = ? AND idx = ? AND workflow_id <> ?), ?, ?, ?)
+		ON CONFLICT (batch_id, idx, workflow_id) DO UPDATE SET
+			status = excluded.status, result = excluded.result, finished_at = excluded.finished_at`,
+		batchID, index, workflowID, batchID, index, workflowID, status, []byte(result), ts)
+	if err != nil {
+		return fmt.Errorf("record attempt at row %d of batch %s: %w", index, batchID, err)
+	}
+	return tx.Commit()
+}
+
+// Attempts implements Store.
+func (s *SQLite) Attempts(ctx context.Context, batchID string, index int) ([]Attempt, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT attempt, workflow_id, status, result, finished_at FROM attempts
+		WHERE batch_id = ? AND idx = ? ORDER BY attempt`, batchID, index)
+	if err != nil {
+		return nil, fmt.Errorf("list attempts at row %d of batch %s: %w", index, batchID, err)
+	}
+	defer rows.Close()
+	var out []Attempt
+	for rows.Next() {
+		var a Attempt
+		var result []byte
+		var finished int64
+		if err := rows.Scan(&a.Attempt, &a.WorkflowID, &a.Status, &result, &finished); err != nil {
+			return nil, fmt.Errorf("read attempt: %w", err)
+		}
+		a.Result = result
+		a.FinishedAt = time.UnixMilli(finished).UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // SkipPending implements Store.

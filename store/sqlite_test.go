@@ -59,16 +59,17 @@ func TestCustomerLifecycle(t *testing.T) {
 	_, _, err := s.CreateBatch(ctx, store.Batch{ID: "b1", WorkflowID: "batch-b1"}, sampleRows(3))
 	require.NoError(t, err)
 
-	row, err := s.Row(ctx, "b1", 1)
+	row, err := s.Row(ctx, "b1", 1, 0)
 	require.NoError(t, err)
 	assert.Equal(t, "loginb", row.Login)
 	assert.JSONEq(t, `{"i":1}`, string(row.Data))
 
 	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1"))
 	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1")) // retried activity
-	require.NoError(t, s.FinishCustomer(ctx, "b1", 1, store.StatusFailed, json.RawMessage(`{"x":2}`)))
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 1, "wf-1", store.StatusFailed, json.RawMessage(`{"x":2}`)))
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 1, "wf-1", store.StatusFailed, json.RawMessage(`{"x":2}`)))
 	require.NoError(t, s.StartCustomer(ctx, "b1", 1, "wf-1-a2"))
-	require.NoError(t, s.FinishCustomer(ctx, "b1", 0, store.StatusCreated, nil))
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 0, "wf-0", store.StatusCreated, nil))
 
 	skipped, err := s.SkipPending(ctx, "b1")
 	require.NoError(t, err)
@@ -82,9 +83,51 @@ func TestCustomerLifecycle(t *testing.T) {
 	assert.Equal(t, "wf-1-a2", recs[0].WorkflowID)
 	assert.Equal(t, store.StatusSkipped, recs[1].Status)
 
-	_, err = s.Row(ctx, "b1", 9)
+	require.NoError(t, s.FinishCustomer(ctx, "b1", 1, "wf-1-a2", store.StatusCreated, json.RawMessage(`{"x":3}`)))
+	attempts, err := s.Attempts(ctx, "b1", 1)
+	require.NoError(t, err)
+	require.Len(t, attempts, 2, "a retried write replaces its attempt")
+	assert.Equal(t, 1, attempts[0].Attempt)
+	assert.Equal(t, store.StatusFailed, attempts[0].Status)
+	assert.Equal(t, 2, attempts[1].Attempt)
+	assert.Equal(t, "wf-1-a2", attempts[1].WorkflowID)
+	assert.JSONEq(t, `{"x":3}`, string(attempts[1].Result))
+
+	_, err = s.Row(ctx, "b1", 9, 0)
 	assert.ErrorIs(t, err, store.ErrNotFound)
-	assert.ErrorIs(t, s.SetBatchState(ctx, "nope", store.StateRunning), store.ErrNotFound)
+	assert.ErrorIs(t, s.SetBatchState(ctx, "nope", store.StateRunning, ""), store.ErrNotFound)
+	require.NoError(t, s.SetBatchState(ctx, "b1", store.StatePaused, "too many failures"))
+	b, err := s.Batch(ctx, "b1")
+	require.NoError(t, err)
+	assert.Equal(t, store.StatePaused, b.State)
+	assert.Equal(t, "too many failures", b.StateReason)
+}
+
+func TestRowVersions(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	_, _, err := s.CreateBatch(ctx, store.Batch{ID: "b1"}, sampleRows(2))
+	require.NoError(t, err)
+
+	v1, err := s.AddRowVersion(ctx, "b1", 1, json.RawMessage(`{"fixed":1}`))
+	require.NoError(t, err)
+	v2, err := s.AddRowVersion(ctx, "b1", 1, json.RawMessage(`{"fixed":2}`))
+	require.NoError(t, err)
+	assert.Equal(t, 1, v1)
+	assert.Equal(t, 2, v2)
+
+	row, err := s.Row(ctx, "b1", 1, 1)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"fixed":1}`, string(row.Data))
+	assert.Equal(t, "loginb", row.Login)
+	row, err = s.Row(ctx, "b1", 1, 0)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"i":1}`, string(row.Data), "version 0 is the row as accepted")
+
+	_, err = s.Row(ctx, "b1", 1, 3)
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	_, err = s.AddRowVersion(ctx, "b1", 7, json.RawMessage(`{}`))
+	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
 func TestTwoHandlesWriteConcurrently(t *testing.T) {
@@ -105,7 +148,7 @@ func TestTwoHandlesWriteConcurrently(t *testing.T) {
 			if i%2 == 1 {
 				h = b
 			}
-			assert.NoError(t, h.FinishCustomer(ctx, "b1", i, store.StatusCreated, nil))
+			assert.NoError(t, h.FinishCustomer(ctx, "b1", i, "wf", store.StatusCreated, nil))
 		}(i)
 	}
 	wg.Wait()

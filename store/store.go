@@ -30,6 +30,7 @@ const (
 const (
 	StateAccepted            = "accepted"
 	StateRunning             = "running"
+	StatePaused              = "paused"
 	StateCompleted           = "completed"
 	StateCompletedWithErrors = "completed_with_errors"
 	StateCancelled           = "cancelled"
@@ -46,6 +47,8 @@ type Batch struct {
 	ResellerID  int64
 	ProductID   int64
 	State       string
+	// StateReason says why a batch is paused; "" otherwise.
+	StateReason string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }
@@ -57,6 +60,15 @@ type Row struct {
 	Login string
 	Name  string
 	Data  json.RawMessage
+}
+
+// Attempt is one finished attempt at a row.
+type Attempt struct {
+	Attempt    int
+	WorkflowID string
+	Status     string
+	Result     json.RawMessage
+	FinishedAt time.Time
 }
 
 // CustomerRecord is a row's current status and latest result.
@@ -80,15 +92,22 @@ type Store interface {
 	CreateBatch(ctx context.Context, b Batch, rows []Row) (stored Batch, created bool, err error)
 	// Batch returns the batch, or ErrNotFound.
 	Batch(ctx context.Context, id string) (Batch, error)
-	// SetBatchState records a batch state.
-	SetBatchState(ctx context.Context, id, state string) error
-	// Row returns one accepted row, or ErrNotFound.
-	Row(ctx context.Context, batchID string, index int) (Row, error)
+	// SetBatchState records a batch state and, for a paused batch, why.
+	SetBatchState(ctx context.Context, id, state, reason string) error
+	// Row returns one row: version 0 as accepted, a higher version as
+	// corrected for a retry. A missing row or version is ErrNotFound.
+	Row(ctx context.Context, batchID string, index, version int) (Row, error)
+	// AddRowVersion stores a corrected row for a retry and returns its
+	// version number.
+	AddRowVersion(ctx context.Context, batchID string, index int, data json.RawMessage) (int, error)
 	// StartCustomer marks a row running under a workflow id and counts
 	// the attempt.
 	StartCustomer(ctx context.Context, batchID string, index int, workflowID string) error
-	// FinishCustomer records a row's final status and result.
-	FinishCustomer(ctx context.Context, batchID string, index int, status string, result json.RawMessage) error
+	// FinishCustomer records the final status and result of the attempt
+	// run by workflowID, and keeps it in the row's attempt history.
+	FinishCustomer(ctx context.Context, batchID string, index int, workflowID, status string, result json.RawMessage) error
+	// Attempts returns the finished attempts at a row, oldest first.
+	Attempts(ctx context.Context, batchID string, index int) ([]Attempt, error)
 	// SkipPending marks every row still pending as skipped and returns
 	// how many it changed.
 	SkipPending(ctx context.Context, batchID string) (int, error)

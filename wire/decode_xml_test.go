@@ -746,3 +746,23 @@ func TestDecodeErrorText(t *testing.T) {
 	err = &wire.DecodeError{Message: "bad body"}
 	assert.Equal(t, "bad body", err.Error())
 }
+
+func TestDecodeXMLHidesSecretText(t *testing.T) {
+	body := strings.Replace(readSample(t, "batch-3-customers.xml"),
+		"Vq8#tR2m!Lk5wZ", "Vq8#tR2m&Lk5wZ", 1)
+	_, err := wire.DecodeXML(strings.NewReader(body))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "AccountsToCreate[0].Password")
+	assert.Contains(t, err.Error(), "secret member")
+	assert.NotContains(t, err.Error(), "Lk5wZ")
+}
+
+func TestDecodeWrongFormatIsNamed(t *testing.T) {
+	_, err := wire.DecodeXML(strings.NewReader(readSample(t, "batch-3-customers.json")))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "looks like JSON")
+	assert.NotContains(t, err.Error(), "nE8s")
+	_, err = wire.DecodeJSON(strings.NewReader(readSample(t, "batch-3-customers.xml")))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "looks like XML")
+}

@@ -1,6 +1,9 @@
 package wire
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // DecodeError is a request body that cannot be read as a BatchCustomerCreation.
 // The HTTP layer returns 400 SerializationException for it.
@@ -38,4 +41,15 @@ func wrapDecodeError(path string, cause error, format string, args ...any) *Deco
 	err := decodeErrorf(path, format, args...)
 	err.cause = cause
 	return err
+}
+
+// secretMember reports whether the member at path holds a password or a
+// licence, whose text must not be repeated in messages or logs.
+func secretMember(path string) bool {
+	for _, name := range []string{"Password", "CustomerPassword", "License"} {
+		if path == name || strings.HasSuffix(path, "."+name) {
+			return true
+		}
+	}
+	return false
 }

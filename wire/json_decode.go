@@ -28,8 +28,13 @@ func DecodeJSON(r io.Reader) (*BatchCustomerCreation, error) {
 	}
 
 	b := &BatchCustomerCreation{}
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return b, nil
+	}
+	if trimmed[0] == '<' {
+		return nil, decodeErrorf("", "the body looks like XML, but this route reads JSON; "+
+			"send it to an /xml/ route or with Content-Type: application/xml")
 	}
 	if err := decodeJSONDocument(body, reflect.ValueOf(b).Elem(), rootContract); err != nil {
 		return nil, err

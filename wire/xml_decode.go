@@ -34,8 +34,13 @@ func DecodeXML(r io.Reader) (*BatchCustomerCreation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
 		return &BatchCustomerCreation{}, nil
+	}
+	if trimmed[0] == '{' || trimmed[0] == '[' {
+		return nil, decodeErrorf("", "the body looks like JSON, but this route reads XML; "+
+			"send it to a /json/ route or with Content-Type: application/json")
 	}
 
 	x := newXMLReader(body, src)
@@ -116,6 +121,11 @@ func (x *xmlReader) tokenError(path string, err error) error {
 	}
 	var syntax *xml.SyntaxError
 	switch {
+	case errors.As(err, &syntax) && secretMember(path):
+		// The parser's message quotes the offending text, which is part
+		// of a password or licence here.
+		return wrapDecodeError(path, err, "malformed XML at line %d in a secret member; "+
+			"escape & as &amp; and < as &lt;", syntax.Line)
 	case errors.As(err, &syntax):
 		return wrapDecodeError(path, err, "malformed XML at line %d: %s", syntax.Line, syntax.Msg)
 	case errors.Is(err, io.EOF):

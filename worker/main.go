@@ -5,10 +5,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -17,6 +21,7 @@ import (
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/billing"
 	"github.com/portaplus2/batchcustomers/config"
+	"github.com/portaplus2/batchcustomers/metrics"
 	"github.com/portaplus2/batchcustomers/store"
 )
 
@@ -49,18 +54,40 @@ func run(ctx context.Context) error {
 	}
 	defer st.Close()
 
-	c, err := app.Dial(cfg, log)
+	reg, err := metrics.New(log)
+	if err != nil {
+		return err
+	}
+	if cfg.MetricsAddr != "" {
+		stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
+	}
+
+	c, err := app.Dial(cfg, log, reg.SDKHandler())
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 
+	if cfg.CheckSearchAttributes {
+		if err := app.CheckSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
+			return err
+		}
+	}
+
 	bc := billing.New(billing.Options{
 		BaseURL: cfg.BillingURL, Login: cfg.BillingLogin, Password: cfg.BillingPassword,
 		Timeout: cfg.BillingTimeout, InsecureTLS: cfg.BillingInsecureTLS,
+		Observe: reg.ObserveBilling,
 	}, log)
 	w := worker.New(c, cfg.TaskQueue, app.WorkerOptions(cfg))
-	app.Register(w, &activities.Activities{Billing: bc, Store: st})
+	app.Register(w, &activities.Activities{
+		Billing: bc, Store: st, Metrics: reg,
+		Webhook: activities.Webhook{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret},
+	})
 
 	log.Info("worker starting", zap.String("task_queue", cfg.TaskQueue),
 		zap.String("temporal_address", cfg.TemporalAddress), zap.String("billing_url", cfg.BillingURL))
@@ -74,4 +101,22 @@ func run(ctx context.Context) error {
 	w.Stop()
 	log.Info("worker stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on addr until the returned stop is called.
+func serveMetrics(addr string, reg *metrics.Registry, log *zap.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", reg.Handler())
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve metrics", zap.Error(err))
+		}
+	}()
+	log.Info("metrics listening", zap.String("addr", ln.Addr().String()))
+	return func() { _ = hs.Close() }, nil
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"fmt"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/log"
@@ -12,68 +13,15 @@ import (
 	"github.com/portaplus2/batchcustomers/store"
 )
 
-// BatchInput starts a batch, or continues one after continue-as-new. The
-// rows stay in the store; the input carries only counters.
-type BatchInput struct {
-	BatchID string
-	Total   int
-	// Window is how many customers run at once.
-	Window int
-	// ChildrenPerRun is how many customers one run starts before it
-	// continues as new.
-	ChildrenPerRun int
-	// Next is the index of the first customer this run starts.
-	Next int
-	// Outcomes has one status code per customer before Next (see
-	// statusCodes); it keeps the carried state near one byte a customer.
-	Outcomes string
-}
-
-// BatchResult lists every customer's final status.
-type BatchResult struct {
-	BatchID   string
-	State     string
-	Total     int
-	Counts    map[string]int
-	Customers []CustomerOutcome
-}
-
-// CustomerOutcome is one customer's final status and the workflow that
-// produced it.
-type CustomerOutcome struct {
-	Index      int
-	Status     string
-	WorkflowID string
-}
-
-// statusCodes encode customer statuses in BatchInput.Outcomes.
-var statusCodes = map[string]byte{
-	store.StatusPending:        'p',
-	store.StatusCreated:        'c',
-	store.StatusFailed:         'f',
-	store.StatusRolledBack:     'r',
-	store.StatusRollbackFailed: 'x',
-	store.StatusSkipped:        's',
-}
-
-// statusOf decodes a status code; it walks a fixed list rather than the
-// map because workflow code must not depend on map order.
-func statusOf(code byte) string {
-	for _, s := range []string{store.StatusCreated, store.StatusFailed, store.StatusRolledBack,
-		store.StatusRollbackFailed, store.StatusSkipped} {
-		if statusCodes[s] == code {
-			return s
-		}
-	}
-	return store.StatusPending
-}
-
 type batchRun struct {
 	in       BatchInput
 	outcomes []byte
-	next     int
 	running  int
-	log      log.Logger
+	// started counts the children this run started.
+	started int
+	// lastState is the state last written to the store and search.
+	lastState string
+	log       log.Logger
 }
 
 // Batch runs one child Customer workflow per row, at most Window at a
@@ -82,34 +30,53 @@ type batchRun struct {
 // for the running ones and continues as new, so that no run's history
 // nears Temporal's limits and no child is left behind.
 //
-// Cancelling the batch cancels the running customers, which roll back,
-// marks the customers that never started as skipped, and ends the batch
-// cancelled; customers already created stay.
+// Operators steer a running batch with the progress query, the
+// RetryCustomers update and the pause and resume signals. Cancelling the
+// batch cancels the running customers, which roll back, marks the
+// customers that never started as skipped, and ends the batch cancelled;
+// customers already created stay.
 func Batch(ctx workflow.Context, in BatchInput) (BatchResult, error) {
 	b := newBatchRun(ctx, in)
-	if in.Next == 0 {
-		b.setState(ctx, store.StateRunning)
+	if err := b.registerHandlers(ctx); err != nil {
+		return BatchResult{}, err
 	}
+	b.publishState(ctx)
 
-	err := b.startChildren(ctx)
-
-	// Children must end before this run does: a run that closed or
-	// continued as new with children in flight would lose their outcomes.
-	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	_ = workflow.Await(dctx, func() bool { return b.running == 0 })
-
-	if err != nil || ctx.Err() != nil {
-		return b.cancelled(ctx)
+	for {
+		err := workflow.Await(ctx, func() bool { return b.canStart() || b.runDone() })
+		if err != nil {
+			return b.cancelled(ctx)
+		}
+		if b.canStart() {
+			b.startNext(ctx)
+			continue
+		}
+		// Nothing runs and nothing can start in this run. Updates
+		// accepted meanwhile must finish before the run ends, or their
+		// callers would get an error for an accepted request.
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return b.cancelled(ctx)
+		}
+		if b.canStart() {
+			continue
+		}
+		if b.workLeft() {
+			b.drainSignals(ctx)
+			b.log.Info("continuing as new", "next_index", b.in.Next, "queued", len(b.in.Queue))
+			return BatchResult{}, workflow.NewContinueAsNewError(ctx, BatchWorkflowType, b.nextInput())
+		}
+		res := b.finish(ctx)
+		// A retry accepted while the end was being recorded reopens the
+		// batch rather than being lost with the run.
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return b.cancelled(ctx)
+		}
+		if !b.workLeft() {
+			b.log.Info("batch finished", "state", res.State,
+				"created", res.Counts[store.StatusCreated], "failed", res.Counts[store.StatusFailed])
+			return res, nil
+		}
 	}
-	if b.next < in.Total {
-		b.log.Info("continuing as new", "next_index", b.next)
-		return BatchResult{}, workflow.NewContinueAsNewError(ctx, BatchWorkflowType, b.nextInput())
-	}
-	res := b.result()
-	b.setState(ctx, res.State)
-	b.log.Info("batch finished", "state", res.State,
-		"created", res.Counts[store.StatusCreated], "failed", res.Counts[store.StatusFailed])
-	return res, nil
 }
 
 func newBatchRun(ctx workflow.Context, in BatchInput) *batchRun {
@@ -119,46 +86,97 @@ func newBatchRun(ctx workflow.Context, in BatchInput) *batchRun {
 	if in.ChildrenPerRun <= 0 {
 		in.ChildrenPerRun = DefaultChildrenPerRun
 	}
+	if in.StartedAt.IsZero() {
+		in.StartedAt = workflow.Now(ctx)
+	}
+	if in.Attempts == nil {
+		in.Attempts = map[int]int{}
+	}
 	outcomes := make([]byte, in.Total)
 	for i := range outcomes {
 		outcomes[i] = statusCodes[store.StatusPending]
 	}
 	copy(outcomes, in.Outcomes)
-	return &batchRun{
-		in: in, outcomes: outcomes, next: in.Next,
+	// Queued retries carried over continue-as-new show as queued.
+	for _, q := range in.Queue {
+		outcomes[q.Index] = statusCodes[statusQueued]
+	}
+	b := &batchRun{
+		in: in, outcomes: outcomes,
 		log: log.With(workflow.GetLogger(ctx), "batch_id", in.BatchID),
 	}
+	if in.Next > 0 && !in.Restart {
+		// A continued run inherits the state its predecessor recorded.
+		b.lastState = b.state()
+	}
+	return b
 }
 
-// startChildren starts customers until the batch or this run's share is
-// done. It returns an error only when the batch is cancelled.
-func (b *batchRun) startChildren(ctx workflow.Context) error {
-	started := 0
-	for b.next < b.in.Total && started < b.in.ChildrenPerRun {
-		if err := workflow.Await(ctx, func() bool { return b.running < b.in.Window }); err != nil {
-			return err
-		}
-		index := b.next
-		b.next++
-		started++
-		b.running++
+// workLeft reports customers that have not started: new rows or queued
+// retries.
+func (b *batchRun) workLeft() bool {
+	return b.in.Next < b.in.Total || len(b.in.Queue) > 0
+}
 
-		in := CustomerInput{BatchID: b.in.BatchID, Index: index, Total: b.in.Total, Attempt: 1}
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID: CustomerWorkflowID(b.in.BatchID, index, 1),
-			// A terminated batch asks its customers to cancel, so they
-			// roll back instead of stopping half-made.
-			ParentClosePolicy:   enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
-			WaitForCancellation: true,
-		})
-		fut := workflow.ExecuteChildWorkflow(cctx, CustomerWorkflowType, in)
-		workflow.Go(ctx, func(gctx workflow.Context) {
-			status := childStatus(gctx, fut)
-			b.outcomes[index] = statusCodes[status]
-			b.running--
-		})
+func (b *batchRun) canStart() bool {
+	return !b.in.Paused && b.workLeft() && b.running < b.in.Window && b.started < b.in.ChildrenPerRun
+}
+
+// runDone reports that no child runs and this run can start none: the
+// batch is finished, paused, or this run's share is used up.
+func (b *batchRun) runDone() bool {
+	return b.running == 0 && (!b.workLeft() || b.started >= b.in.ChildrenPerRun)
+}
+
+// startNext starts the next customer: queued retries first, then the
+// next new row.
+func (b *batchRun) startNext(ctx workflow.Context) {
+	var item RetryItem
+	if len(b.in.Queue) > 0 {
+		item, b.in.Queue = b.in.Queue[0], b.in.Queue[1:]
+	} else {
+		item = RetryItem{Index: b.in.Next}
+		b.in.Next++
 	}
-	return nil
+	index := item.Index
+	attempt := b.attempt(index)
+	b.setStatus(index, store.StatusRunning)
+	b.started++
+	b.running++
+
+	in := CustomerInput{BatchID: b.in.BatchID, Index: index, Total: b.in.Total, Attempt: attempt, RowVersion: item.Version}
+	cctx := workflow.WithChildOptions(ctx, b.childOptions(in))
+	fut := workflow.ExecuteChildWorkflow(cctx, CustomerWorkflowType, in)
+	workflow.Go(ctx, func(gctx workflow.Context) {
+		// The child counts as running until its outcome is published, so
+		// the run cannot end with that write still in flight.
+		defer func() { b.running-- }()
+		b.setStatus(index, childStatus(gctx, fut))
+		if gctx.Err() != nil {
+			return
+		}
+		b.checkThreshold()
+		b.publishState(gctx)
+	})
+}
+
+func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions {
+	return workflow.ChildWorkflowOptions{
+		WorkflowID: CustomerWorkflowID(in.BatchID, in.Index, in.Attempt),
+		// A terminated batch asks its customers to cancel, so they roll
+		// back instead of stopping half-made.
+		ParentClosePolicy:   enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+		WaitForCancellation: true,
+		StaticSummary:       customerSummary(in),
+		Memo: map[string]any{
+			"batch_id": in.BatchID, "customer_index": in.Index, "customers": in.Total, "attempt": in.Attempt,
+		},
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			SearchAttributeBatchID.ValueSet(in.BatchID),
+			SearchAttributeCustomerIndex.ValueSet(int64(in.Index)),
+			SearchAttributeCustomerStatus.ValueSet(store.StatusRunning),
+		),
+	}
 }
 
 // childStatus waits for a child and reads its status from its result or
@@ -184,50 +202,106 @@ func childStatus(ctx workflow.Context, fut workflow.ChildWorkflowFuture) string 
 	return store.StatusFailed
 }
 
+// nextInput carries the state into the next run. Retries are only ever
+// queued for customers that already ran, so every known status is below
+// Next.
 func (b *batchRun) nextInput() BatchInput {
 	in := b.in
-	in.Next = b.next
-	in.Outcomes = string(b.outcomes[:b.next])
+	in.Outcomes = string(b.outcomes[:in.Next])
+	in.Restart = false
 	return in
 }
 
+func (b *batchRun) pause(reason string) {
+	b.in.Paused = true
+	b.in.PauseReason = reason
+	b.log.Warn("batch paused", "reason", reason)
+}
+
+func (b *batchRun) resume() {
+	b.in.Paused = false
+	b.in.PauseReason = ""
+	b.log.Info("batch resumed")
+}
+
+// finish records the end of a batch whose customers have all finished
+// and sends the completion webhook.
+func (b *batchRun) finish(ctx workflow.Context) BatchResult {
+	state := store.StateCompleted
+	if b.counts()[store.StatusCreated] != b.in.Total {
+		state = store.StateCompletedWithErrors
+	}
+	res := b.result(state)
+	b.writeState(ctx, state)
+	b.notify(ctx, res)
+	return res
+}
+
+// cancelled waits for the running customers to roll back, marks the
+// customers that never started as skipped, and ends the batch cancelled.
 func (b *batchRun) cancelled(ctx workflow.Context) (BatchResult, error) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
-	dctx = workflow.WithActivityOptions(dctx, bookkeepingOptions)
+	_ = workflow.Await(dctx, func() bool { return b.running == 0 })
+
+	actx := workflow.WithActivityOptions(dctx, bookkeepingOptions)
 	var skipped int
-	if err := workflow.ExecuteActivity(dctx, acts.SkipPending, b.in.BatchID).Get(dctx, &skipped); err != nil {
+	if err := workflow.ExecuteActivity(actx, acts.SkipPending, b.in.BatchID).Get(actx, &skipped); err != nil {
 		b.log.Error("mark unstarted customers skipped", "error", err)
 	}
-	for i := b.next; i < b.in.Total; i++ {
-		b.outcomes[i] = statusCodes[store.StatusSkipped]
+	for i, code := range b.outcomes {
+		if statusOf(code) == store.StatusPending {
+			b.setStatus(i, store.StatusSkipped)
+		}
 	}
-	res := b.result()
-	res.State = store.StateCancelled
-	b.setState(dctx, store.StateCancelled)
+	// A retry that never started leaves the customer as it was.
+	for _, q := range b.in.Queue {
+		b.setStatus(q.Index, q.Previous)
+	}
+	res := b.result(store.StateCancelled)
+	b.writeState(dctx, store.StateCancelled)
+	b.notify(dctx, res)
 	b.log.Info("batch cancelled", "skipped", skipped)
 	return res, temporal.NewCanceledError(res.Counts)
 }
 
-func (b *batchRun) result() BatchResult {
-	res := BatchResult{BatchID: b.in.BatchID, Total: b.in.Total, Counts: map[string]int{}}
-	for i, code := range b.outcomes {
-		status := statusOf(code)
-		res.Counts[status]++
-		res.Customers = append(res.Customers, CustomerOutcome{
-			Index: i, Status: status, WorkflowID: CustomerWorkflowID(b.in.BatchID, i, 1),
-		})
+// publishState refreshes the UI details and, when the state changed, the
+// store and the BatchStatus search attribute.
+func (b *batchRun) publishState(ctx workflow.Context) {
+	workflow.SetCurrentDetails(ctx, b.details(workflow.Now(ctx)))
+	if state := b.state(); state != b.lastState {
+		b.writeState(ctx, state)
 	}
-	res.State = store.StateCompleted
-	if res.Counts[store.StatusCreated] != b.in.Total {
-		res.State = store.StateCompletedWithErrors
-	}
-	return res
 }
 
-func (b *batchRun) setState(ctx workflow.Context, state string) {
+func (b *batchRun) writeState(ctx workflow.Context, state string) {
+	b.lastState = state
+	workflow.SetCurrentDetails(ctx, b.details(workflow.Now(ctx)))
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchAttributeBatchStatus.ValueSet(state)); err != nil {
+		b.log.Error("set BatchStatus search attribute", "state", state, "error", err)
+	}
 	actx := workflow.WithActivityOptions(ctx, bookkeepingOptions)
-	in := activities.SetBatchStateInput{BatchID: b.in.BatchID, State: state}
+	in := activities.SetBatchStateInput{BatchID: b.in.BatchID, State: state, Reason: b.in.PauseReason}
 	if err := workflow.ExecuteActivity(actx, acts.SetBatchState, in).Get(actx, nil); err != nil {
 		b.log.Error("record batch state", "state", state, "error", err)
 	}
+}
+
+// notify sends the completion webhook, when one is configured on the
+// worker. It is retried for a day, so that a receiver that is down for a
+// while still gets the news.
+func (b *batchRun) notify(ctx workflow.Context, res BatchResult) {
+	actx := workflow.WithActivityOptions(ctx, notifyOptions)
+	in := activities.NotifyInput{BatchID: b.in.BatchID, State: res.State, Total: res.Total, Counts: res.Counts}
+	if err := workflow.ExecuteActivity(actx, acts.NotifyCompletion, in).Get(actx, nil); err != nil {
+		b.log.Error("send completion webhook", "error", err)
+	}
+}
+
+// customerSummary is a customer's line in the Temporal UI.
+func customerSummary(in CustomerInput) string {
+	s := fmt.Sprintf("Customer %d of %d, batch %s", in.Index+1, in.Total, in.BatchID)
+	if in.Attempt > 1 {
+		s += fmt.Sprintf(", attempt %d", in.Attempt)
+	}
+	return s
 }

@@ -37,6 +37,9 @@ type CustomerInput struct {
 	Total int
 	// Attempt counts attempts at this row, starting at 1.
 	Attempt int
+	// RowVersion selects a corrected row stored with a retry; 0 is the
+	// row as accepted.
+	RowVersion int `json:",omitempty"`
 }
 
 // CustomerResult is the outcome of an attempt: every billing record it
@@ -62,6 +65,8 @@ type CustomerResult struct {
 	Leftovers []string `json:",omitempty"`
 	// Ignored lists request fields that have no billing counterpart.
 	Ignored []string `json:",omitempty"`
+	// RowVersion is the row version this attempt used.
+	RowVersion int `json:",omitempty"`
 }
 
 // StepError is the failure of one step.
@@ -84,6 +89,8 @@ type customerRun struct {
 	res   CustomerResult
 	undos []undoStep
 	log   log.Logger
+	// lastStatus is the CustomerStatus search attribute last set.
+	lastStatus string
 }
 
 // Customer creates one customer in billing: the customer, its accounts,
@@ -100,12 +107,14 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 	key := CustomerKey(in.BatchID, in.Index)
 	c := &customerRun{
 		in:  in,
-		ref: activities.CustomerRef{BatchID: in.BatchID, Index: in.Index, Mark: key},
+		ref: activities.CustomerRef{BatchID: in.BatchID, Index: in.Index, Mark: key, Version: in.RowVersion},
 		res: CustomerResult{
-			BatchID: in.BatchID, Index: in.Index,
+			BatchID: in.BatchID, Index: in.Index, RowVersion: in.RowVersion,
 			WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
 		},
 		log: log.With(workflow.GetLogger(ctx), "batch_id", in.BatchID, "customer_index", in.Index),
+		// The parent starts the child with this status already set.
+		lastStatus: store.StatusRunning,
 	}
 
 	err := c.forward(workflow.WithActivityOptions(ctx, forwardOptions))
@@ -116,6 +125,7 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 		c.compensate(ctx, err, cancelled)
 	}
 	c.finish(ctx)
+	c.publish(ctx, "")
 
 	switch {
 	case c.res.Status == store.StatusCreated:
@@ -136,13 +146,18 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 // finds it by natural key. A cancelled customer starts no further step.
 func (c *customerRun) forward(ctx workflow.Context) error {
 	c.res.FailedStep = StepBegin
+	c.publish(ctx, "loading the row")
 	var begin activities.BeginResult
-	err := workflow.ExecuteActivity(ctx, acts.Begin,
+	// Begin only touches the store, so it gets the short bookkeeping
+	// timeout: a task lost under load is retried in seconds, not minutes.
+	bctx := withSummary(workflow.WithActivityOptions(ctx, bookkeepingOptions), "load row and mark it running")
+	err := workflow.ExecuteActivity(bctx, acts.Begin,
 		activities.BeginInput{CustomerRef: c.ref, WorkflowID: c.res.WorkflowID}).Get(ctx, &begin)
 	if err != nil {
 		return err
 	}
 	c.res.Login, c.res.Name, c.res.Ignored = begin.Login, begin.Name, begin.Ignored
+	c.announceLogin(ctx)
 	ids, err := drawAccountIDs(ctx, begin.Accounts)
 	if err != nil {
 		return err
@@ -155,8 +170,10 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 	c.onUndo(StepCustomer, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveCustomer, c.ref).Get(ctx, nil)
 	})
+	c.publish(ctx, "creating the customer")
 	var cust activities.CreateCustomerResult
-	if err := workflow.ExecuteActivity(ctx, acts.CreateCustomer, c.ref).Get(ctx, &cust); err != nil {
+	actx := withSummary(ctx, "create customer "+c.res.Name)
+	if err := workflow.ExecuteActivity(actx, acts.CreateCustomer, c.ref).Get(ctx, &cust); err != nil {
 		return err
 	}
 	c.res.ICustomer = cust.ICustomer
@@ -169,9 +186,11 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 		in := activities.TerminateAccountsInput{CustomerRef: c.ref, IDs: ids}
 		return workflow.ExecuteActivity(ctx, acts.TerminateAccounts, in).Get(ctx, nil)
 	})
+	c.publish(ctx, "creating accounts")
 	var accs activities.CreateAccountsResult
 	in := activities.CreateAccountsInput{CustomerRef: c.ref, ICustomer: cust.ICustomer, IDs: ids}
-	if err := workflow.ExecuteActivity(ctx, acts.CreateAccounts, in).Get(ctx, &accs); err != nil {
+	actx = withSummary(ctx, fmt.Sprintf("create %d accounts", len(ids)))
+	if err := workflow.ExecuteActivity(actx, acts.CreateAccounts, in).Get(ctx, &accs); err != nil {
 		return err
 	}
 	c.res.Accounts = accs.Accounts
@@ -203,9 +222,11 @@ func (c *customerRun) addAlias(ctx workflow.Context) error {
 	c.onUndo(StepAlias, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveAlias, c.ref).Get(ctx, nil)
 	})
+	c.publish(ctx, "adding the alias number")
 	var alias activities.AliasResult
 	in := activities.AliasInput{CustomerRef: c.ref, IMasterAccount: c.res.Accounts[0].IAccount}
-	if err := workflow.ExecuteActivity(ctx, acts.AddAlias, in).Get(ctx, &alias); err != nil {
+	actx := withSummary(ctx, "add alias to account "+c.res.Accounts[0].ID)
+	if err := workflow.ExecuteActivity(actx, acts.AddAlias, in).Get(ctx, &alias); err != nil {
 		return err
 	}
 	c.res.Alias = &alias
@@ -224,7 +245,9 @@ func (c *customerRun) setDisplay(ctx workflow.Context) error {
 	for _, a := range c.res.Accounts {
 		in.Accounts = append(in.Accounts, a.IAccount)
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.SetDisplay, in).Get(ctx, nil); err != nil {
+	c.publish(ctx, "setting the display name and number")
+	actx := withSummary(ctx, "set display name and number")
+	if err := workflow.ExecuteActivity(actx, acts.SetDisplay, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	c.res.Display = true
@@ -239,9 +262,11 @@ func (c *customerRun) addExtensions(ctx workflow.Context) error {
 	c.onUndo(StepExtensions, func(ctx workflow.Context) error {
 		return workflow.ExecuteActivity(ctx, acts.RemoveExtensions, c.ref).Get(ctx, nil)
 	})
+	c.publish(ctx, "adding extensions")
 	var exts activities.ExtensionsResult
 	in := activities.ExtensionsInput{CustomerRef: c.ref, ICustomer: c.res.ICustomer, Accounts: c.res.Accounts}
-	if err := workflow.ExecuteActivity(ctx, acts.AddExtensions, in).Get(ctx, &exts); err != nil {
+	actx := withSummary(ctx, "add extensions")
+	if err := workflow.ExecuteActivity(actx, acts.AddExtensions, in).Get(ctx, &exts); err != nil {
 		return err
 	}
 	c.res.Extensions = exts.Extensions
@@ -264,7 +289,8 @@ func (c *customerRun) compensate(ctx workflow.Context, cause error, cancelled bo
 	dctx = workflow.WithActivityOptions(dctx, undoOptions)
 	for i := len(c.undos) - 1; i >= 0; i-- {
 		u := c.undos[i]
-		if err := u.run(dctx); err != nil {
+		c.publish(dctx, "rolling back: undoing "+u.step)
+		if err := u.run(withSummary(dctx, "undo "+u.step)); err != nil {
 			c.log.Error("undo step failed", "login", c.res.Login, "step", u.step, "error", err)
 			c.res.Leftovers = append(c.res.Leftovers, u.step)
 			continue
@@ -291,7 +317,8 @@ func (c *customerRun) finish(ctx workflow.Context) {
 		c.log.Error("encode customer result", "error", err)
 		return
 	}
-	in := activities.FinishInput{BatchID: c.in.BatchID, Index: c.in.Index, Status: c.res.Status, Result: data}
+	in := activities.FinishInput{BatchID: c.in.BatchID, Index: c.in.Index, WorkflowID: c.res.WorkflowID,
+		Status: c.res.Status, Result: data}
 	if err := workflow.ExecuteActivity(dctx, acts.Finish, in).Get(dctx, nil); err != nil {
 		c.log.Error("record customer outcome", "error", err)
 	}

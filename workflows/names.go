@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"go.temporal.io/sdk/temporal"
 )
 
 // Workflow type names, as registered and as shown in the Temporal UI.
@@ -57,4 +59,43 @@ func CustomerWorkflowID(batchID string, index, attempt int) string {
 		return CustomerKey(batchID, index)
 	}
 	return CustomerKey(batchID, index) + "-a" + strconv.Itoa(attempt)
+}
+
+// Names of the batch workflow's query, update and signals.
+const (
+	// QueryProgress returns a Progress for a ProgressRequest.
+	QueryProgress = "progress"
+	// UpdateRetryCustomers retries failed customers (RetryRequest in,
+	// RetryResult out); its validator rejects bad requests before anything
+	// reaches the history.
+	UpdateRetryCustomers = "RetryCustomers"
+	// SignalPause stops new customers from starting (PauseRequest).
+	SignalPause = "pause"
+	// SignalResume lets a paused batch go on.
+	SignalResume = "resume"
+)
+
+// Search attributes the workflows set, so that operators can find a batch
+// or a customer. They must be registered on the namespace first; see
+// SearchAttributes.
+var (
+	SearchAttributeBatchID        = temporal.NewSearchAttributeKeyKeyword("BatchId")
+	SearchAttributeBatchStatus    = temporal.NewSearchAttributeKeyKeyword("BatchStatus")
+	SearchAttributeResellerID     = temporal.NewSearchAttributeKeyInt64("ResellerId")
+	SearchAttributeCustomerIndex  = temporal.NewSearchAttributeKeyInt64("CustomerIndex")
+	SearchAttributeCustomerLogin  = temporal.NewSearchAttributeKeyKeyword("CustomerLogin")
+	SearchAttributeCustomerStatus = temporal.NewSearchAttributeKeyKeyword("CustomerStatus")
+)
+
+// SearchAttributes maps each search attribute the workflows use to its
+// type as `temporal operator search-attribute create --type` spells it.
+func SearchAttributes() map[string]string {
+	return map[string]string{
+		SearchAttributeBatchID.GetName():        "Keyword",
+		SearchAttributeBatchStatus.GetName():    "Keyword",
+		SearchAttributeResellerID.GetName():     "Int",
+		SearchAttributeCustomerIndex.GetName():  "Int",
+		SearchAttributeCustomerLogin.GetName():  "Keyword",
+		SearchAttributeCustomerStatus.GetName(): "Keyword",
+	}
 }

@@ -55,3 +55,15 @@ var bookkeepingOptions = workflow.ActivityOptions{
 		MaximumInterval:    30 * time.Second,
 	},
 }
+
+// notifyOptions send the completion webhook. The receiver may be down for
+// a while, so attempts go on for a day, at most ten minutes apart.
+var notifyOptions = workflow.ActivityOptions{
+	StartToCloseTimeout:    time.Minute,
+	ScheduleToCloseTimeout: 24 * time.Hour,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval:    time.Second,
+		BackoffCoefficient: 2,
+		MaximumInterval:    10 * time.Minute,
+	},
+}

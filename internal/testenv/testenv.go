@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -26,6 +27,7 @@ import (
 	"github.com/portaplus2/batchcustomers/billing"
 	"github.com/portaplus2/batchcustomers/emulator"
 	"github.com/portaplus2/batchcustomers/store"
+	"github.com/portaplus2/batchcustomers/workflows"
 )
 
 // TemporalBinary returns the path of the pinned Temporal CLI: the
@@ -85,7 +87,15 @@ func StartTemporal(t testing.TB) *testsuite.DevServer {
 		ExistingPath: TemporalBinary(t),
 		DBFilename:   filepath.Join(t.TempDir(), "temporal.db"),
 		LogLevel:     "warn",
-		ExtraArgs:    append([]string{"--headless"}, DevServerArgs...),
+		ExtraArgs:    DevServerArgs,
+		SearchAttributes: temporal.NewSearchAttributes(
+			workflows.SearchAttributeBatchID.ValueSet(""),
+			workflows.SearchAttributeBatchStatus.ValueSet(""),
+			workflows.SearchAttributeResellerID.ValueSet(0),
+			workflows.SearchAttributeCustomerIndex.ValueSet(0),
+			workflows.SearchAttributeCustomerLogin.ValueSet(""),
+			workflows.SearchAttributeCustomerStatus.ValueSet(""),
+		),
 		ClientOptions: &client.Options{
 			Logger: app.SDKLogger(zap.NewNop()),
 		},
@@ -197,7 +207,7 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	srv := api.New(api.Options{
 		MaxBodyBytes: 64 << 20, MaxCustomers: 10000, Licenses: opts.Licenses,
 		TemporalUIURL: "http://localhost:8233", Namespace: "default",
-	}, st, api.TemporalStarter{
+	}, st, api.TemporalWorkflows{
 		Client: s.Client, TaskQueue: TaskQueue, Window: opts.Window, ChildrenPerRun: opts.ChildrenPerRun,
 	}, log)
 	s.API = httptest.NewServer(srv.Handler())
