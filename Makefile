@@ -17,10 +17,10 @@ test: tools
 unit:
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
 
-## build: compile the three commands into .run/bin
+## build: compile the commands into .run/bin
 build:
 	mkdir -p .run/bin
-	$(GO) build -o .run/bin/ ./worker ./starter ./cmd/billing-emulator
+	$(GO) build -o .run/bin/ ./worker ./starter ./cmd/billing-emulator ./cmd/batchctl
 
 ## tools: install the pinned Temporal CLI into .tools/bin
 tools:

@@ -21,6 +21,9 @@ type batchRun struct {
 	started int
 	// lastState is the state last written to the store and search.
 	lastState string
+	// ended is the final state once the batch has ended; the progress
+	// query still answers then.
+	ended string
 	log       log.Logger
 }
 
@@ -231,6 +234,7 @@ func (b *batchRun) finish(ctx workflow.Context) BatchResult {
 	if b.counts()[store.StatusCreated] != b.in.Total {
 		state = store.StateCompletedWithErrors
 	}
+	b.ended = state
 	res := b.result(state)
 	b.writeState(ctx, state)
 	b.notify(ctx, res)
@@ -257,6 +261,7 @@ func (b *batchRun) cancelled(ctx workflow.Context) (BatchResult, error) {
 	for _, q := range b.in.Queue {
 		b.setStatus(q.Index, q.Previous)
 	}
+	b.ended = store.StateCancelled
 	res := b.result(store.StateCancelled)
 	b.writeState(dctx, store.StateCancelled)
 	b.notify(dctx, res)

@@ -167,6 +167,8 @@ func (b *batchRun) queueRetries(ctx workflow.Context, req RetryRequest) RetryRes
 		b.setStatus(i, statusQueued)
 		res.Retries = append(res.Retries, b.outcome(i))
 	}
+	// A retry accepted while the end was being recorded reopens the batch.
+	b.ended = ""
 	b.log.Info("customers queued for retry", "count", len(indexes))
 	b.publishState(ctx)
 	return res

@@ -197,3 +197,17 @@ func TestProgressEstimatesEnd(t *testing.T) {
 	assert.Equal(t, store.StatusRunning, p.Customers[2].Status)
 }
 
+
+func TestProgressAfterEnd(t *testing.T) {
+	children := &failingChildren{failed: map[int]bool{0: true}}
+	b := newBatchEnv(t, children.run)
+	b.env.ExecuteWorkflow(workflows.Batch, workflows.BatchInput{BatchID: "b1", Total: 2, Window: 1})
+	require.NoError(t, b.env.GetWorkflowError())
+
+	v, err := b.env.QueryWorkflow(workflows.QueryProgress, workflows.ProgressRequest{})
+	require.NoError(t, err)
+	var p workflows.Progress
+	require.NoError(t, v.Get(&p))
+	assert.Equal(t, store.StateCompletedWithErrors, p.State)
+	assert.Nil(t, p.ETA)
+}

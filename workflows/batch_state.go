@@ -169,6 +169,9 @@ func finished(counts map[string]int) int {
 
 // state names the batch's current state for reports and search.
 func (b *batchRun) state() string {
+	if b.ended != "" {
+		return b.ended
+	}
 	if b.in.Paused {
 		return store.StatePaused
 	}

@@ -70,8 +70,23 @@ var DevServerArgs = []string{
 }
 
 // StartTemporal starts a dev server on a free loopback port with its
-// database in a temporary folder, and stops it when the test ends.
+// database in a temporary folder and the service's search attributes, and
+// stops it when the test ends.
 func StartTemporal(t testing.TB) *testsuite.DevServer {
+	t.Helper()
+	return StartTemporalWith(t, temporal.NewSearchAttributes(
+		workflows.SearchAttributeBatchID.ValueSet(""),
+		workflows.SearchAttributeBatchStatus.ValueSet(""),
+		workflows.SearchAttributeResellerID.ValueSet(0),
+		workflows.SearchAttributeCustomerIndex.ValueSet(0),
+		workflows.SearchAttributeCustomerLogin.ValueSet(""),
+		workflows.SearchAttributeCustomerStatus.ValueSet(""),
+	))
+}
+
+// StartTemporalWith starts a dev server with the given search attributes
+// registered: their keys and types count, their values do not.
+func StartTemporalWith(t testing.TB, attrs temporal.SearchAttributes) *testsuite.DevServer {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -88,14 +103,7 @@ func StartTemporal(t testing.TB) *testsuite.DevServer {
 		DBFilename:   filepath.Join(t.TempDir(), "temporal.db"),
 		LogLevel:     "warn",
 		ExtraArgs:    DevServerArgs,
-		SearchAttributes: temporal.NewSearchAttributes(
-			workflows.SearchAttributeBatchID.ValueSet(""),
-			workflows.SearchAttributeBatchStatus.ValueSet(""),
-			workflows.SearchAttributeResellerID.ValueSet(0),
-			workflows.SearchAttributeCustomerIndex.ValueSet(0),
-			workflows.SearchAttributeCustomerLogin.ValueSet(""),
-			workflows.SearchAttributeCustomerStatus.ValueSet(""),
-		),
+		SearchAttributes: attrs,
 		ClientOptions: &client.Options{
 			Logger: app.SDKLogger(zap.NewNop()),
 		},

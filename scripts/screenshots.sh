@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Takes the Temporal UI screenshots of the README's "Operating" section:
+#   docs/screenshots/batch.png            the batch workflow of the 3-customer sample
+#   docs/screenshots/failed-customer.png  its second customer, failed at the alias step
+#   docs/screenshots/batch-customers.png  the workflow list filtered to the batch's customers
+#
+# It starts the same pieces as scripts/demo.sh (Temporal dev server,
+# PortaBilling emulator, worker, endpoint) on loopback, with state in a
+# separate folder, makes the emulator reject customer 2's alias, posts
+# samples/batch-3-customers.xml, waits for the batch to end and photographs
+# the pages with headless Chromium. Everything it started is stopped on exit.
+#
+# Ports (override through the environment) differ from demo.sh's defaults,
+# so the script runs next to a `make demo`: Temporal 17233, its UI 18233,
+# the emulator 18090, the endpoint 18080, the worker's metrics 19091.
+# SCREENSHOTS_STATE sets the state folder (default /tmp/screens-run); its
+# databases are deleted at start. SCREENSHOT_WAIT_MS sets how much virtual
+# time Chromium gives each page to render (default 20000).
+#
+# Needs Debian's chromium and jq; when one is missing the script installs it
+# with apt-get, which takes root.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+TEMPORAL_PORT="${TEMPORAL_PORT:-17233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-18233}"
+EMULATOR_PORT="${EMULATOR_PORT:-18090}"
+HTTP_PORT="${HTTP_PORT:-18080}"
+METRICS_PORT="${METRICS_PORT:-19091}"
+SCREENSHOT_WAIT_MS="${SCREENSHOT_WAIT_MS:-20000}"
+state="${SCREENSHOTS_STATE:-/tmp/screens-run}"
+logs="$state/logs"
+out="$root/docs/screenshots"
+sample="samples/batch-3-customers.xml"
+# Customer 2 of the sample (Sample Logistics Ltd) asks for this alias number.
+failing_alias="447700900200"
+
+# Debian's package: browsers downloaded by npm or Playwright do not run on
+# every host, and apt's chromium brings the libraries and fonts it needs.
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v jq >/dev/null 2>&1 || missing+=(jq)
+if ((${#missing[@]} > 0)); then
+	echo "installing Debian packages: ${missing[*]}"
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+fi
+
+pids=()
+profiles=()
+cleanup() {
+	trap - EXIT INT TERM
+	echo "stopping..."
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill -TERM "${pids[i]}" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for dir in "${profiles[@]}"; do
+		rm -rf "$dir"
+	done
+	echo "stopped; logs are in $logs"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$EMULATOR_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
+	if ! port_free "$p"; then
+		echo "port $p is in use; stop what listens there or set the *_PORT variables" >&2
+		exit 1
+	fi
+done
+
+wait_for() { # name, command...
+	local name="$1"
+	shift
+	for _ in $(seq 1 120); do
+		if "$@" >/dev/null 2>&1; then return 0; fi
+		sleep 0.5
+	done
+	echo "$name did not come up within 60 s; see $logs" >&2
+	exit 1
+}
+
+# The batch id is a hash of the request, so state left from an earlier run
+# would return that run's batch instead of starting a new one.
+mkdir -p "$logs" "$state/bin" "$out"
+rm -f "$state"/*.db "$state"/*.db-wal "$state"/*.db-shm "$logs"/*.log
+
+scripts/install-temporal.sh
+echo "building..."
+go build -o "$state/bin/" ./worker ./starter ./cmd/billing-emulator
+
+echo "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI on :$TEMPORAL_UI_PORT)"
+# The search attributes are the ones demo.sh registers: the workflows set
+# them, and the worker does not start without them.
+.tools/bin/temporal server start-dev \
+	--ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
+	--db-filename "$state/temporal.db" \
+	--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+	--search-attribute BatchId=Keyword --search-attribute BatchStatus=Keyword \
+	--search-attribute CustomerLogin=Keyword --search-attribute CustomerStatus=Keyword \
+	--search-attribute CustomerIndex=Int --search-attribute ResellerId=Int \
+	--log-level warn >>"$logs/temporal.log" 2>&1 &
+pids+=($!)
+wait_for "Temporal" .tools/bin/temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
+
+ui="http://localhost:$TEMPORAL_UI_PORT"
+export BATCH_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
+export BATCH_TEMPORAL_UI_URL="$ui"
+export BATCH_BILLING_URL="http://127.0.0.1:$EMULATOR_PORT"
+export BATCH_HTTP_ADDR="127.0.0.1:$HTTP_PORT"
+export BATCH_METRICS_ADDR="127.0.0.1:$METRICS_PORT"
+export BATCH_STORE_PATH="$state/batches.db"
+export BILLING_EMU_ADDR="127.0.0.1:$EMULATOR_PORT"
+export BILLING_EMU_DB="$state/billing-emulator.db"
+# The sample batch names reseller 4512 as the parent of its customers.
+export BILLING_EMU_RESELLERS=4512
+
+echo "starting PortaBilling emulator on 127.0.0.1:$EMULATOR_PORT"
+"$state/bin/billing-emulator" >>"$logs/emulator.log" 2>&1 &
+pids+=($!)
+wait_for "emulator" curl -fsS "http://127.0.0.1:$EMULATOR_PORT/healthz"
+
+# A business fault is not retried, so customer 2 fails at the alias step at
+# once and its customer and accounts are undone.
+echo "making the emulator reject alias $failing_alias"
+curl -fsS -X POST "http://127.0.0.1:$EMULATOR_PORT/_emulator/faults" -d '{
+  "method": "Account.add_alias", "match": {"alias_info.id": "'"$failing_alias"'"},
+  "action": "fault", "faultcode": "Server.Account.alias_not_allowed",
+  "faultstring": "Alias '"$failing_alias"' is not allowed for this reseller"}' >/dev/null
+
+echo "starting worker"
+"$state/bin/worker" >>"$logs/worker.log" 2>&1 &
+pids+=($!)
+
+echo "starting endpoint on 127.0.0.1:$HTTP_PORT"
+"$state/bin/starter" >>"$logs/starter.log" 2>&1 &
+pids+=($!)
+wait_for "endpoint" curl -fsS "http://127.0.0.1:$HTTP_PORT/healthz"
+
+echo "posting $sample"
+reply="$(curl -sS -X POST "http://127.0.0.1:$HTTP_PORT/xml/reply/BatchCustomerCreation?format=json" \
+	-H 'Content-Type: application/xml' --data-binary "@$sample")"
+batch_id="$(jq -r '.BatchId // empty' <<<"$reply" 2>/dev/null || true)"
+if [[ -z "$batch_id" ]]; then
+	echo "the endpoint did not accept the sample: $reply" >&2
+	exit 1
+fi
+echo "batch $batch_id accepted"
+
+batch_state=""
+for _ in $(seq 1 240); do
+	report="$(curl -fsS "http://127.0.0.1:$HTTP_PORT/batches/$batch_id?format=json")"
+	batch_state="$(jq -r .State <<<"$report")"
+	case "$batch_state" in completed | completed_with_errors | cancelled) break ;; esac
+	sleep 0.5
+done
+go run ./scripts/printreport <<<"$report"
+# The screenshots are meant to show one failed customer among created ones.
+if [[ "$batch_state" != completed_with_errors ]]; then
+	echo "batch state is '$batch_state', expected completed_with_errors; see $logs" >&2
+	exit 1
+fi
+failed_id="$(jq -r '.Customers[1].WorkflowId' <<<"$report")"
+echo "failed customer workflow: $failed_id"
+
+# Takes one screenshot of URL into FILE with a fresh profile, so no cache or
+# session of an earlier shot changes the page. The UI is a JavaScript app:
+# --virtual-time-budget lets its scripts and API calls run before the
+# capture. The resolver rule keeps every request on this machine.
+shoot() { # file, url
+	local profile
+	profile="$(mktemp -d /tmp/screens-chromium.XXXXXX)"
+	profiles+=("$profile")
+	echo "screenshot $1 of $2"
+	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE localhost" \
+		--user-data-dir="$profile" --window-size=1600,1000 \
+		--virtual-time-budget="$SCREENSHOT_WAIT_MS" \
+		--screenshot="$1" "$2" >>"$logs/chromium.log" 2>&1
+}
+
+query="$(jq -rn --arg id "$batch_id" '"BatchId=\"\($id)\"" | @uri')"
+shoot "$out/batch.png" "$ui/namespaces/default/workflows/batch-$batch_id"
+shoot "$out/failed-customer.png" "$ui/namespaces/default/workflows/$failed_id"
+shoot "$out/batch-customers.png" "$ui/namespaces/default/workflows?query=$query"
+echo "screenshots are in $out"
