@@ -44,6 +44,14 @@ type Workflows interface {
 // update; the caller made a mistake.
 var ErrRejected = errors.New("rejected")
 
+// errStillRunning is a rejection because the customers have not finished
+// yet; Retry tries again for a short while.
+var errStillRunning = fmt.Errorf("%w: customers still running", ErrRejected)
+
+// stillRunningWait bounds how long Retry waits for customers that the
+// store shows failed but whose workflows have not closed yet.
+const stillRunningWait = 15 * time.Second
+
 // ErrNotRunning reports a signal or cancel sent to a batch that has ended.
 var ErrNotRunning = errors.New("the batch workflow is not running")
 
@@ -107,8 +115,25 @@ func (t TemporalWorkflows) startOptions(b BatchStart) client.StartWorkflowOption
 }
 
 // Retry implements Workflows with update-with-start: the update reaches
-// the running batch, or a new run of an ended one.
+// the running batch, or a new run of an ended one. A customer recorded as
+// failed can still count as running in the batch for a moment, until its
+// workflow closes, so such a rejection is tried again for a few seconds.
 func (t TemporalWorkflows) Retry(ctx context.Context, batchID string, req workflows.RetryRequest, restart workflows.BatchInput) (workflows.RetryResult, error) {
+	deadline := time.Now().Add(stillRunningWait)
+	for {
+		res, err := t.retryOnce(ctx, batchID, req, restart)
+		if !errors.Is(err, errStillRunning) || time.Now().After(deadline) {
+			return res, err
+		}
+		select {
+		case <-ctx.Done():
+			return res, err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func (t TemporalWorkflows) retryOnce(ctx context.Context, batchID string, req workflows.RetryRequest, restart workflows.BatchInput) (workflows.RetryResult, error) {
 	opts := t.startOptions(BatchStart{BatchID: batchID, Total: restart.Total, ResellerID: restart.ResellerID})
 	opts.WorkflowIDReusePolicy = enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE
 	restart.Window, restart.ChildrenPerRun = t.Window, t.ChildrenPerRun
@@ -136,6 +161,9 @@ func (t TemporalWorkflows) Retry(ctx context.Context, batchID string, req workfl
 func classifyUpdateError(err error) error {
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
+		if appErr.Type() == workflows.ErrorTypeCustomerStillRunning {
+			return fmt.Errorf("%w: %s", errStillRunning, appErr.Message())
+		}
 		return fmt.Errorf("%w: %s", ErrRejected, appErr.Message())
 	}
 	return fmt.Errorf("retry customers: %w", err)

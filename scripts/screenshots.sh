@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Takes the Temporal UI screenshots of the README's "Operating" section:
-#   docs/screenshots/batch.png            the batch workflow of the 3-customer sample
-#   docs/screenshots/failed-customer.png  its second customer, failed at the alias step
-#   docs/screenshots/batch-customers.png  the workflow list filtered to the batch's customers
+# Takes the Temporal UI screenshots of the README's "Operating" section, all
+# of the 3-customer sample with customer 2 failing at the alias step:
+#   docs/screenshots/batch.png                    batch workflow, User Metadata tab: summary,
+#                                                 details, current details, one line per customer
+#   docs/screenshots/batch-history.png            batch workflow, History tab: input, result, timeline
+#   docs/screenshots/failed-customer.png          customer 2, User Metadata tab: current details
+#                                                 with the failure, every step and undo
+#   docs/screenshots/failed-customer-history.png  customer 2, History tab: failure, timeline
+#   docs/screenshots/batch-customers.png          workflow list filtered by the BatchId search attribute
 #
 # It starts the same pieces as scripts/demo.sh (Temporal dev server,
 # PortaBilling emulator, worker, endpoint) on loopback, with state in a
@@ -49,7 +54,7 @@ if ((${#missing[@]} > 0)); then
 fi
 
 pids=()
-profiles=()
+scratch=()
 cleanup() {
 	trap - EXIT INT TERM
 	echo "stopping..."
@@ -59,7 +64,7 @@ cleanup() {
 	for pid in "${pids[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
-	for dir in "${profiles[@]}"; do
+	for dir in "${scratch[@]}"; do
 		rm -rf "$dir"
 	done
 	echo "stopped; logs are in $logs"
@@ -169,25 +174,52 @@ fi
 failed_id="$(jq -r '.Customers[1].WorkflowId' <<<"$report")"
 echo "failed customer workflow: $failed_id"
 
-# Takes one screenshot of URL into FILE with a fresh profile, so no cache or
-# session of an earlier shot changes the page. The UI is a JavaScript app:
-# --virtual-time-budget lets its scripts and API calls run before the
-# capture. The resolver rule keeps every request on this machine.
+# The UI's tab routes take the run id, which the report does not carry.
+run_id() { # workflow id
+	.tools/bin/temporal workflow describe --address "127.0.0.1:$TEMPORAL_PORT" \
+		--workflow-id "$1" --output json | jq -r .workflowExecutionInfo.execution.runId
+}
+
+# Shots go to a scratch folder first, so a failed run leaves the previous
+# set in docs/screenshots whole instead of mixing two runs.
+shots="$(mktemp -d /tmp/screens-png.XXXXXX)"
+scratch+=("$shots")
+
+# Takes one screenshot of URL into $shots/FILE with a fresh profile, so no
+# cache or local storage of an earlier shot changes the page. The UI is a
+# JavaScript app: --virtual-time-budget lets its scripts and API calls run
+# before the capture. The resolver rule keeps every request on this machine.
 shoot() { # file, url
 	local profile
 	profile="$(mktemp -d /tmp/screens-chromium.XXXXXX)"
-	profiles+=("$profile")
+	scratch+=("$profile")
 	echo "screenshot $1 of $2"
 	chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 		--disable-background-networking --disable-component-update --disable-sync \
 		--host-resolver-rules="MAP * ~NOTFOUND, EXCLUDE localhost" \
 		--user-data-dir="$profile" --window-size=1600,1000 \
 		--virtual-time-budget="$SCREENSHOT_WAIT_MS" \
-		--screenshot="$1" "$2" >>"$logs/chromium.log" 2>&1
+		--screenshot="$shots/$1" "$2" >>"$logs/chromium.log" 2>&1
+	# NOTE: a size check is only a heuristic. A blank or half-loaded page
+	# compresses to a few kilobytes, while each rendered page here is over
+	# 90 kB; look at the images before committing them.
+	local size
+	size="$(stat -c %s "$shots/$1")"
+	if ((size < 40000)); then
+		echo "$1 is only $size bytes, so the page probably did not render; raise SCREENSHOT_WAIT_MS" >&2
+		exit 1
+	fi
 }
 
+batch_wf="batch-$batch_id"
+batch_run="$(run_id "$batch_wf")"
+failed_run="$(run_id "$failed_id")"
 query="$(jq -rn --arg id "$batch_id" '"BatchId=\"\($id)\"" | @uri')"
-shoot "$out/batch.png" "$ui/namespaces/default/workflows/batch-$batch_id"
-shoot "$out/failed-customer.png" "$ui/namespaces/default/workflows/$failed_id"
-shoot "$out/batch-customers.png" "$ui/namespaces/default/workflows?query=$query"
+workflows="$ui/namespaces/default/workflows"
+shoot batch.png "$workflows/$batch_wf/$batch_run/user-metadata"
+shoot batch-history.png "$workflows/$batch_wf/$batch_run/history"
+shoot failed-customer.png "$workflows/$failed_id/$failed_run/user-metadata"
+shoot failed-customer-history.png "$workflows/$failed_id/$failed_run/history"
+shoot batch-customers.png "$workflows?query=$query"
+mv "$shots"/*.png "$out/"
 echo "screenshots are in $out"

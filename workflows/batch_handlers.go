@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/portaplus2/batchcustomers/store"
@@ -118,6 +119,7 @@ func (b *batchRun) validateRetry(req RetryRequest) error {
 	}
 	seen := map[int]bool{}
 	var problems []error
+	running := 0
 	for _, i := range req.Indexes {
 		switch {
 		case i < 0 || i >= b.in.Total:
@@ -125,8 +127,11 @@ func (b *batchRun) validateRetry(req RetryRequest) error {
 				i, b.in.Total, b.in.Total-1))
 		case seen[i]:
 			problems = append(problems, fmt.Errorf("index %d is listed twice", i))
-		case b.status(i) == statusQueued || b.status(i) == store.StatusRunning:
-			problems = append(problems, fmt.Errorf("customer %d is already being retried or running", i))
+		case b.status(i) == statusQueued:
+			problems = append(problems, fmt.Errorf("customer %d is already queued for a retry", i))
+		case b.status(i) == store.StatusRunning:
+			running++
+			problems = append(problems, fmt.Errorf("customer %d is still running; retry it once it has failed", i))
 		case !retryable(b.status(i)):
 			problems = append(problems, fmt.Errorf("customer %d is %s, not failed; only failed customers can be retried",
 				i, b.status(i)))
@@ -137,6 +142,11 @@ func (b *batchRun) validateRetry(req RetryRequest) error {
 		if !seen[i] && !req.AllFailed {
 			problems = append(problems, fmt.Errorf("a corrected row is given for index %d, which is not retried", i))
 		}
+	}
+	if len(problems) > 0 && running == len(problems) {
+		// The store can show a customer failed a moment before its
+		// workflow has closed; callers may try again shortly.
+		return temporal.NewApplicationError(errors.Join(problems...).Error(), ErrorTypeCustomerStillRunning)
 	}
 	return errors.Join(problems...)
 }

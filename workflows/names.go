@@ -75,6 +75,10 @@ const (
 	SignalResume = "resume"
 )
 
+// ErrorTypeCustomerStillRunning is the type of a retry rejection whose only
+// reason is that the named customers have not finished yet.
+const ErrorTypeCustomerStillRunning = "CustomerStillRunning"
+
 // Search attributes the workflows set, so that operators can find a batch
 // or a customer. They must be registered on the namespace first; see
 // SearchAttributes.
