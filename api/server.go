@@ -99,6 +99,12 @@ func (s *Server) ServeMetrics(m RequestCounter) {
 	s.mux.Handle("GET /metrics", m.Handler())
 }
 
+// ServeCodec mounts the payload codec server under /codec/ for the
+// Temporal UI and CLI.
+func (s *Server) ServeCodec(h http.Handler) {
+	s.mux.Handle("/codec/", http.StripPrefix("/codec", h))
+}
+
 // statusRecorder remembers the status code a handler wrote.
 type statusRecorder struct {
 	http.ResponseWriter

@@ -5,14 +5,18 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -21,6 +25,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/portaplus2/batchcustomers/activities"
+	"github.com/portaplus2/batchcustomers/codec"
 	"github.com/portaplus2/batchcustomers/config"
 	"github.com/portaplus2/batchcustomers/workflows"
 )
@@ -50,19 +55,60 @@ func SDKLogger(log *zap.Logger) sdklog.Logger {
 	return sdklog.NewStructuredLogger(slog.New(zapslog.NewHandler(log.Core())))
 }
 
-// Dial connects to Temporal with the config's address and namespace. A
-// nil metrics handler records no SDK metrics.
-func Dial(cfg config.Config, log *zap.Logger, metrics client.MetricsHandler) (client.Client, error) {
-	c, err := client.Dial(client.Options{
+// Dial connects to Temporal with the config's address, namespace, TLS
+// and credentials, and encrypts payloads when payloadCodec is not nil. A nil
+// metrics handler records no SDK metrics.
+func Dial(cfg config.Config, log *zap.Logger, metrics client.MetricsHandler, payloadCodec *codec.AESGCM) (client.Client, error) {
+	opts := client.Options{
 		HostPort:       cfg.TemporalAddress,
 		Namespace:      cfg.TemporalNamespace,
 		Logger:         SDKLogger(log),
 		MetricsHandler: metrics,
-	})
+	}
+	if payloadCodec != nil {
+		opts.DataConverter = converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), payloadCodec)
+	}
+	tlsConfig, err := temporalTLS(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts.ConnectionOptions.TLS = tlsConfig
+	if cfg.TemporalAPIKey != "" {
+		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
+	}
+	c, err := client.Dial(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	return c, nil
+}
+
+// temporalTLS returns the TLS settings toward Temporal, or nil for plain
+// gRPC. An API key or any certificate setting turns TLS on.
+func temporalTLS(cfg config.Config) (*tls.Config, error) {
+	if !cfg.TemporalTLS && cfg.TemporalTLSCA == "" && cfg.TemporalTLSCert == "" && cfg.TemporalAPIKey == "" {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TemporalTLSServerName}
+	if cfg.TemporalTLSCA != "" {
+		pem, err := os.ReadFile(cfg.TemporalTLSCA)
+		if err != nil {
+			return nil, fmt.Errorf("read Temporal CA: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("no PEM certificate in %s", cfg.TemporalTLSCA)
+		}
+		tc.RootCAs = pool
+	}
+	if cfg.TemporalTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TemporalTLSCert, cfg.TemporalTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("load Temporal client certificate: %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
 }
 
 // WorkflowRegistry is the registration method that workers and replayers

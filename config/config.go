@@ -22,12 +22,20 @@ const Prefix = "BATCH"
 // Config holds every setting of the endpoint and the worker; each reads
 // the fields it needs.
 type Config struct {
-	TemporalAddress   string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" desc:"Temporal frontend host:port"`
-	TemporalNamespace string `envconfig:"TEMPORAL_NAMESPACE" default:"default" desc:"Temporal namespace"`
-	TaskQueue         string `envconfig:"TASK_QUEUE" default:"batch-customers" desc:"task queue of the workflows and activities"`
-	TemporalUIURL     string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
+	TemporalAddress       string `envconfig:"TEMPORAL_ADDRESS" default:"127.0.0.1:7233" desc:"Temporal frontend host:port"`
+	TemporalNamespace     string `envconfig:"TEMPORAL_NAMESPACE" default:"default" desc:"Temporal namespace"`
+	TaskQueue             string `envconfig:"TASK_QUEUE" default:"batch-customers" desc:"task queue of the workflows and activities"`
+	TemporalTLS           bool   `envconfig:"TEMPORAL_TLS" default:"false" desc:"connect to Temporal over TLS (on by itself when a CA, client certificate or API key is set)"`
+	TemporalTLSCA         string `envconfig:"TEMPORAL_TLS_CA" desc:"PEM file of the CA that signs the Temporal server's certificate; empty uses the system roots"`
+	TemporalTLSCert       string `envconfig:"TEMPORAL_TLS_CERT" desc:"PEM client certificate for mTLS to Temporal"`
+	TemporalTLSKey        string `envconfig:"TEMPORAL_TLS_KEY" desc:"PEM private key of the mTLS client certificate"`
+	TemporalTLSServerName string `envconfig:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in Temporal's certificate, when it differs from the address"`
+	TemporalAPIKey        string `envconfig:"TEMPORAL_API_KEY" desc:"API key for Temporal Cloud or a cluster that takes API keys"`
+	TemporalUIURL         string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
 
 	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
+	HTTPTLSCert  string `envconfig:"HTTP_TLS_CERT" desc:"PEM certificate to serve the endpoint over HTTPS; needs HTTP_TLS_KEY"`
+	HTTPTLSKey   string `envconfig:"HTTP_TLS_KEY" desc:"PEM private key of HTTP_TLS_CERT"`
 	MaxBodyBytes int64  `envconfig:"MAX_BODY_BYTES" default:"67108864" desc:"largest request body in bytes; larger ones get 413"`
 	MaxCustomers int    `envconfig:"MAX_CUSTOMERS" default:"10000" desc:"most customers (CsvData rows) in one request"`
 	Licenses     string `envconfig:"LICENSES" desc:"comma-separated licence keys a request must carry; empty disables the check"`
@@ -42,6 +50,10 @@ type Config struct {
 
 	WebhookURL    string `envconfig:"WEBHOOK_URL" desc:"URL that receives a POST when a batch ends; empty sends nothing"`
 	WebhookSecret string `envconfig:"WEBHOOK_SECRET" desc:"key of the HMAC-SHA256 signature in the X-Batch-Signature header of webhook posts"`
+
+	CodecKeys      string `envconfig:"CODEC_KEYS" desc:"id:base64key entries (AES-256, comma-separated, first is current) that encrypt Temporal payloads; empty leaves them readable"`
+	CodecKeysFile  string `envconfig:"CODEC_KEYS_FILE" desc:"file with one id:base64key entry per line, instead of CODEC_KEYS"`
+	CodecAuthToken string `envconfig:"CODEC_AUTH_TOKEN" desc:"bearer token the Temporal UI must send to the endpoint's /codec/ decoder"`
 
 	CheckSearchAttributes bool `envconfig:"CHECK_SEARCH_ATTRIBUTES" default:"true" desc:"refuse to start when the namespace lacks the search attributes the workflows set"`
 
@@ -97,6 +109,10 @@ func (c Config) Validate() error {
 		check(err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "",
 			"%s_WEBHOOK_URL must be an http or https URL, got %q", Prefix, c.WebhookURL)
 	}
+	check((c.HTTPTLSCert == "") == (c.HTTPTLSKey == ""), "%s_HTTP_TLS_CERT and %s_HTTP_TLS_KEY go together", Prefix, Prefix)
+	check((c.TemporalTLSCert == "") == (c.TemporalTLSKey == ""),
+		"%s_TEMPORAL_TLS_CERT and %s_TEMPORAL_TLS_KEY go together", Prefix, Prefix)
+	check(c.CodecKeys == "" || c.CodecKeysFile == "", "set %s_CODEC_KEYS or %s_CODEC_KEYS_FILE, not both", Prefix, Prefix)
 	check(c.BillingConcurrency > 0, "%s_BILLING_CONCURRENCY must be positive, got %d", Prefix, c.BillingConcurrency)
 	for name, raw := range map[string]string{"BILLING_URL": c.BillingURL, "TEMPORAL_UI_URL": c.TemporalUIURL} {
 		u, err := url.Parse(raw)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/portaplus2/batchcustomers/api"
 	"github.com/portaplus2/batchcustomers/app"
+	"github.com/portaplus2/batchcustomers/codec"
 	"github.com/portaplus2/batchcustomers/config"
 	"github.com/portaplus2/batchcustomers/metrics"
 	"github.com/portaplus2/batchcustomers/store"
@@ -57,7 +59,11 @@ func run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, err := app.Dial(cfg, log, reg.SDKHandler())
+	payloadCodec, err := codec.Load(cfg.CodecKeys, cfg.CodecKeysFile)
+	if err != nil {
+		return err
+	}
+	c, err := app.Dial(cfg, log, reg.SDKHandler(), payloadCodec)
 	if err != nil {
 		return err
 	}
@@ -79,6 +85,9 @@ func run(ctx context.Context) error {
 		Client: c, TaskQueue: cfg.TaskQueue, Window: cfg.Window, ChildrenPerRun: cfg.ChildrenPerRun,
 	}, log)
 	srv.ServeMetrics(reg)
+	if payloadCodec != nil {
+		srv.ServeCodec(codec.Handler(payloadCodec, uiOrigin(cfg.TemporalUIURL), cfg.CodecAuthToken))
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -88,7 +97,13 @@ func run(ctx context.Context) error {
 	log.Info("endpoint listening", zap.String("addr", ln.Addr().String()))
 
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() {
+		if cfg.HTTPTLSCert != "" {
+			errc <- hs.ServeTLS(ln, cfg.HTTPTLSCert, cfg.HTTPTLSKey)
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -101,4 +116,13 @@ func run(ctx context.Context) error {
 		return fmt.Errorf("shut down: %w", err)
 	}
 	return nil
+}
+
+// uiOrigin is the scheme and host of the UI URL, for CORS.
+func uiOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

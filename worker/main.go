@@ -20,6 +20,7 @@ import (
 	"github.com/portaplus2/batchcustomers/activities"
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/billing"
+	"github.com/portaplus2/batchcustomers/codec"
 	"github.com/portaplus2/batchcustomers/config"
 	"github.com/portaplus2/batchcustomers/metrics"
 	"github.com/portaplus2/batchcustomers/store"
@@ -66,7 +67,11 @@ func run(ctx context.Context) error {
 		defer stopMetrics()
 	}
 
-	c, err := app.Dial(cfg, log, reg.SDKHandler())
+	payloadCodec, err := codec.Load(cfg.CodecKeys, cfg.CodecKeysFile)
+	if err != nil {
+		return err
+	}
+	c, err := app.Dial(cfg, log, reg.SDKHandler(), payloadCodec)
 	if err != nil {
 		return err
 	}

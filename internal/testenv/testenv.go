@@ -25,6 +25,8 @@ import (
 	"github.com/portaplus2/batchcustomers/api"
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/billing"
+	"github.com/portaplus2/batchcustomers/codec"
+	"github.com/portaplus2/batchcustomers/config"
 	"github.com/portaplus2/batchcustomers/emulator"
 	"github.com/portaplus2/batchcustomers/store"
 	"github.com/portaplus2/batchcustomers/workflows"
@@ -185,6 +187,11 @@ type StackOptions struct {
 	ChildrenPerRun int
 	Emulator       emulator.Config
 	Licenses       []string
+	// Codec, when set, encrypts every payload the stack writes.
+	Codec *codec.AESGCM
+	// Log, when set, receives the logs of the worker, the SDK, the billing
+	// client and the endpoint; the default keeps warnings in the test log.
+	Log *zap.Logger
 }
 
 // TaskQueue is the task queue of test stacks.
@@ -193,10 +200,17 @@ const TaskQueue = "batch-customers-test"
 // StartStack starts Temporal, the emulator, a worker and the endpoint.
 func StartStack(t testing.TB, opts StackOptions) *Stack {
 	t.Helper()
-	log := zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	log := opts.Log
+	if log == nil {
+		log = zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}
 	s := &Stack{Log: log}
 	s.Temporal = StartTemporal(t)
-	s.Client = s.Temporal.Client()
+	cfg := config.Config{TemporalAddress: s.Temporal.FrontendHostPort(), TemporalNamespace: "default"}
+	c, err := app.Dial(cfg, log, nil, opts.Codec)
+	require.NoError(t, err)
+	t.Cleanup(c.Close)
+	s.Client = c
 	s.Emulator = StartEmulator(t, opts.Emulator)
 
 	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "batches.db"))
