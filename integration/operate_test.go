@@ -69,7 +69,7 @@ func TestFindReadAndRetryFailedCustomer(t *testing.T) {
 	require.NoError(t, err)
 	summary, err := desc.GetStaticSummary()
 	require.NoError(t, err)
-	assert.Equal(t, "Customer 6 of 8, batch "+reply.BatchID, summary)
+	assert.Equal(t, "Customer index 5 of 8, batch "+reply.BatchID, summary)
 	gotLogin, ok := desc.TypedSearchAttributes.GetKeyword(workflows.SearchAttributeCustomerLogin)
 	assert.True(t, ok)
 	assert.Equal(t, login, gotLogin)

@@ -24,7 +24,7 @@ type batchRun struct {
 	// ended is the final state once the batch has ended; the progress
 	// query still answers then.
 	ended string
-	log       log.Logger
+	log   log.Logger
 }
 
 // Batch runs one child Customer workflow per row, at most Window at a
@@ -171,6 +171,9 @@ func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions 
 		ParentClosePolicy:   enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 		WaitForCancellation: true,
 		StaticSummary:       customerSummary(in),
+		StaticDetails: fmt.Sprintf("Row %d of batch `%s` (%d customers), attempt %d, row version %d. "+
+			"The current details show the login and the step in progress.",
+			in.Index, in.BatchID, in.Total, in.Attempt, in.RowVersion),
 		Memo: map[string]any{
 			"batch_id": in.BatchID, "customer_index": in.Index, "customers": in.Total, "attempt": in.Attempt,
 		},
@@ -302,9 +305,10 @@ func (b *batchRun) notify(ctx workflow.Context, res BatchResult) {
 	}
 }
 
-// customerSummary is a customer's line in the Temporal UI.
+// customerSummary is a customer's line in the Temporal UI. It gives the
+// zero-based index that workflow ids, reports and retries use.
 func customerSummary(in CustomerInput) string {
-	s := fmt.Sprintf("Customer %d of %d, batch %s", in.Index+1, in.Total, in.BatchID)
+	s := fmt.Sprintf("Customer index %d of %d, batch %s", in.Index, in.Total, in.BatchID)
 	if in.Attempt > 1 {
 		s += fmt.Sprintf(", attempt %d", in.Attempt)
 	}

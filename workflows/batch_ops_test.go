@@ -24,8 +24,13 @@ type updateCallback struct {
 	done     bool
 }
 
-func (u *updateCallback) Accept()          { u.mu.Lock(); u.accepted = true; u.mu.Unlock() }
-func (u *updateCallback) Reject(err error) { u.mu.Lock(); u.rejected = err; u.done = true; u.mu.Unlock() }
+func (u *updateCallback) Accept() { u.mu.Lock(); u.accepted = true; u.mu.Unlock() }
+func (u *updateCallback) Reject(err error) {
+	u.mu.Lock()
+	u.rejected = err
+	u.done = true
+	u.mu.Unlock()
+}
 func (u *updateCallback) Complete(success interface{}, err error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -198,7 +203,6 @@ func TestProgressEstimatesEnd(t *testing.T) {
 	require.Len(t, p.Customers, 6)
 	assert.Equal(t, store.StatusRunning, p.Customers[2].Status)
 }
-
 
 func TestProgressAfterEnd(t *testing.T) {
 	children := &failingChildren{failed: map[int]bool{0: true}}

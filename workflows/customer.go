@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
@@ -189,7 +190,7 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 	c.publish(ctx, "creating accounts")
 	var accs activities.CreateAccountsResult
 	in := activities.CreateAccountsInput{CustomerRef: c.ref, ICustomer: cust.ICustomer, IDs: ids}
-	actx = withSummary(ctx, fmt.Sprintf("create %d accounts", len(ids)))
+	actx = withSummary(ctx, fmt.Sprintf("create %d account(s): %s", len(ids), strings.Join(ids, ", ")))
 	if err := workflow.ExecuteActivity(actx, acts.CreateAccounts, in).Get(ctx, &accs); err != nil {
 		return err
 	}

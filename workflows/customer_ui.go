@@ -21,7 +21,7 @@ func (c *customerRun) publish(ctx workflow.Context, step string) {
 	if status == "" {
 		status = "running"
 	}
-	text := fmt.Sprintf("Customer %d of %d", c.in.Index+1, c.in.Total)
+	text := fmt.Sprintf("Customer index %d of %d", c.in.Index, c.in.Total)
 	if c.res.Login != "" {
 		text += fmt.Sprintf(", login **%s**", c.res.Login)
 	}
