@@ -41,11 +41,11 @@ func TestSampleBatchCreatesThreeCustomers(t *testing.T) {
 
 	dto, err := wire.DecodeXML(bytes.NewReader(body))
 	require.NoError(t, err)
-	v := billingView{state(t, s)}
+	v := testenv.BillingView{St: state(t, s)}
 	for _, row := range dto.CustData {
-		assertCreated(t, v, row)
+		testenv.AssertCreated(t, v, row)
 	}
-	assert.Len(t, v.st.Customers, 4, "the reseller and the three customers")
+	assert.Len(t, v.St.Customers, 4, "the reseller and the three customers")
 
 	// The same request again, now as JSON, is the same batch: nothing new
 	// starts and billing is unchanged.
@@ -60,11 +60,11 @@ func TestSampleBatchCreatesThreeCustomers(t *testing.T) {
 
 func TestFiftyCustomersOneFailsAtAlias(t *testing.T) {
 	s := testenv.StartStack(t, testenv.StackOptions{Window: 10, ChildrenPerRun: 20})
-	batch := makeBatch(t, 50)
+	batch := testenv.MakeBatch(t, 50, 0)
 	const bad = 23
 	_, err := s.Emulator.Admin.AddFault(context.Background(), emulator.FaultRule{
 		Method: "Account.add_alias",
-		Match:  map[string]string{"alias_info.id": digits(batch.CustData[bad].AliasNumber)},
+		Match:  map[string]string{"alias_info.id": testenv.Digits(batch.CustData[bad].AliasNumber)},
 		Action: emulator.ActionFault, FaultCode: "Server.Account.alias_not_allowed",
 		FaultString: "this number cannot be used as an alias",
 	})
@@ -91,13 +91,13 @@ func TestFiftyCustomersOneFailsAtAlias(t *testing.T) {
 		assert.Equal(t, store.StatusCreated, c.Status, "customer %d", c.Index)
 	}
 
-	v := billingView{state(t, s)}
+	v := testenv.BillingView{St: state(t, s)}
 	for i, row := range batch.CustData {
 		if i == bad {
-			assertNothingLive(t, v, row, workflows.CustomerKey(reply.BatchID, bad))
+			testenv.AssertNothingLive(t, v, row, workflows.CustomerKey(reply.BatchID, bad))
 			continue
 		}
-		assertCreated(t, v, row)
+		testenv.AssertCreated(t, v, row)
 	}
 
 	// The batch ran in several runs (20 children per run) and its result

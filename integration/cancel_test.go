@@ -20,11 +20,11 @@ import (
 func TestCancelRollsBackRunningCustomer(t *testing.T) {
 	s := testenv.StartStack(t, testenv.StackOptions{Window: 1})
 	ctx := context.Background()
-	batch := makeBatch(t, 4)
+	batch := testenv.MakeBatch(t, 4, 0)
 	const slow = 1
 	_, err := s.Emulator.Admin.AddFault(ctx, emulator.FaultRule{
 		Method: "Account.add_alias",
-		Match:  map[string]string{"alias_info.id": digits(batch.CustData[slow].AliasNumber)},
+		Match:  map[string]string{"alias_info.id": testenv.Digits(batch.CustData[slow].AliasNumber)},
 		Action: emulator.ActionLatency, Delay: emulator.Duration(4 * time.Second),
 	})
 	require.NoError(t, err)
@@ -36,7 +36,7 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 	// then in flight.
 	slowAccount := batch.CustData[slow].Account.AccountRequest.AccountsToCreate[1].AcntId
 	require.Eventually(t, func() bool {
-		return len(billingView{state(t, s)}.accountsWithID(slowAccount)) == 1
+		return len(testenv.BillingView{St: state(t, s)}.AccountsWithID(slowAccount)) == 1
 	}, time.Minute, 50*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	require.NoError(t, s.Client.CancelWorkflow(ctx, reply.WorkflowID, ""))
@@ -52,11 +52,11 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 	assert.Equal(t, store.StatusSkipped, rep.Customers[2].Status)
 	assert.Equal(t, store.StatusSkipped, rep.Customers[3].Status)
 
-	v := billingView{state(t, s)}
-	assertCreated(t, v, batch.CustData[0])
-	assertNothingLive(t, v, batch.CustData[slow], workflows.CustomerKey(reply.BatchID, slow))
+	v := testenv.BillingView{St: state(t, s)}
+	testenv.AssertCreated(t, v, batch.CustData[0])
+	testenv.AssertNothingLive(t, v, batch.CustData[slow], workflows.CustomerKey(reply.BatchID, slow))
 	for _, i := range []int{2, 3} {
-		assert.Empty(t, v.customersNamed(batch.CustData[i].Customer.Customer.PersonalInformation.Name))
+		assert.Empty(t, v.CustomersNamed(batch.CustData[i].Customer.Customer.PersonalInformation.Name))
 	}
 
 	// The alias call in flight was allowed to finish, then every undo ran

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -17,7 +16,6 @@ import (
 	"github.com/portaplus2/batchcustomers/emulator"
 	"github.com/portaplus2/batchcustomers/internal/testenv"
 	"github.com/portaplus2/batchcustomers/store"
-	"github.com/portaplus2/batchcustomers/wire"
 )
 
 // post sends body to path and returns the status, headers and body.
@@ -83,32 +81,6 @@ func readSample(t *testing.T, name string) []byte {
 	data, err := os.ReadFile("../samples/" + name)
 	require.NoError(t, err)
 	return data
-}
-
-// makeBatch builds a batch of n customers from the sample's first row,
-// with unique names, logins, account ids, alias and display numbers.
-func makeBatch(t *testing.T, n int) *wire.BatchCustomerCreation {
-	t.Helper()
-	sample, err := wire.DecodeXML(bytes.NewReader(readSample(t, "batch-3-customers.xml")))
-	require.NoError(t, err)
-	template, err := json.Marshal(sample.CustData[0])
-	require.NoError(t, err)
-
-	b := &wire.BatchCustomerCreation{ProductID: sample.ProductID, ResellerID: sample.ResellerID, License: sample.License}
-	for i := 0; i < n; i++ {
-		var row wire.CsvData
-		require.NoError(t, json.Unmarshal(template, &row))
-		pi := row.Customer.Customer.PersonalInformation
-		pi.Name = fmt.Sprintf("Load Test Customer %03d", i)
-		pi.Login = fmt.Sprintf("loadtest%03d", i)
-		for j := range row.Account.AccountRequest.AccountsToCreate {
-			row.Account.AccountRequest.AccountsToCreate[j].AcntId = fmt.Sprintf("1303555%03d%d", i, j)
-		}
-		row.AliasNumber = fmt.Sprintf("1303666%04d", i)
-		row.DisplayNumber = row.AliasNumber
-		b.CustData = append(b.CustData, row)
-	}
-	return b
 }
 
 func state(t *testing.T, s *testenv.Stack) *emulator.State {

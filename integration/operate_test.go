@@ -25,7 +25,7 @@ import (
 func TestFindReadAndRetryFailedCustomer(t *testing.T) {
 	s := testenv.StartStack(t, testenv.StackOptions{Window: 5})
 	ctx := context.Background()
-	batch := makeBatch(t, 8)
+	batch := testenv.MakeBatch(t, 8, 0)
 	const bad = 5
 	faultID, err := s.Emulator.Admin.AddFault(ctx, emulator.FaultRule{
 		Method: "Account.update_service_features",
@@ -117,9 +117,9 @@ func TestFindReadAndRetryFailedCustomer(t *testing.T) {
 	assert.Equal(t, store.StatusFailed, c.History[0].Status)
 	assert.Equal(t, "Server.Account.cli_not_allowed", c.History[0].ErrorCode)
 
-	v := billingView{state(t, s)}
+	v := testenv.BillingView{St: state(t, s)}
 	for _, row := range batch.CustData {
-		assertCreated(t, v, row)
+		testenv.AssertCreated(t, v, row)
 	}
 
 	// A second retry of the now-created customer is rejected.
@@ -141,7 +141,7 @@ func TestErrorThresholdPausesThenResume(t *testing.T) {
 		FaultCode: "Server.Account.alias_not_allowed", FaultString: "no aliases today",
 	})
 	require.NoError(t, err)
-	body, err := json.Marshal(makeBatch(t, 12))
+	body, err := json.Marshal(testenv.MakeBatch(t, 12, 0))
 	require.NoError(t, err)
 	code, _, data := post(t, s, "/json/reply/BatchCustomerCreation?error_threshold=50&error_threshold_after=3",
 		"application/json", body)

@@ -26,12 +26,12 @@ func TestRetriesAcrossContinueAsNew(t *testing.T) {
 	s := testenv.StartStack(t, testenv.StackOptions{Window: 2, ChildrenPerRun: 4,
 		Emulator: emulator.Config{Latency: 20 * time.Millisecond}})
 	ctx := context.Background()
-	batch := makeBatch(t, 24)
+	batch := testenv.MakeBatch(t, 24, 0)
 	failing := []int{1, 5, 9}
 	var faults []string
 	for _, i := range failing {
 		id, err := s.Emulator.Admin.AddFault(ctx, emulator.FaultRule{
-			Method: "Account.add_alias", Match: map[string]string{"alias_info.id": digits(batch.CustData[i].AliasNumber)},
+			Method: "Account.add_alias", Match: map[string]string{"alias_info.id": testenv.Digits(batch.CustData[i].AliasNumber)},
 			Action: emulator.ActionFault, FaultCode: "Server.Account.alias_not_allowed", FaultString: "not yet",
 		})
 		require.NoError(t, err)
@@ -86,8 +86,8 @@ func TestRetriesAcrossContinueAsNew(t *testing.T) {
 	for _, i := range failing {
 		assert.Equal(t, 2, rep.Customers[i].Attempts, "customer %d", i)
 	}
-	v := billingView{state(t, s)}
+	v := testenv.BillingView{St: state(t, s)}
 	for _, row := range batch.CustData {
-		assertCreated(t, v, row)
+		testenv.AssertCreated(t, v, row)
 	}
 }

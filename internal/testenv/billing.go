@@ -1,4 +1,4 @@
-package integration_test
+package testenv
 
 import (
 	"sort"
@@ -12,14 +12,16 @@ import (
 	"github.com/portaplus2/batchcustomers/wire"
 )
 
-// billingView indexes an emulator state dump for assertions.
-type billingView struct {
-	st *emulator.State
+// BillingView indexes an emulator state dump for assertions.
+type BillingView struct {
+	// St is the dump.
+	St *emulator.State
 }
 
-func (v billingView) customersNamed(name string) []emulator.Customer {
+// CustomersNamed returns the customers with this name.
+func (v BillingView) CustomersNamed(name string) []emulator.Customer {
 	var out []emulator.Customer
-	for _, c := range v.st.Customers {
+	for _, c := range v.St.Customers {
 		if c.Name == name {
 			out = append(out, c)
 		}
@@ -27,9 +29,10 @@ func (v billingView) customersNamed(name string) []emulator.Customer {
 	return out
 }
 
-func (v billingView) accountsWithID(id string) []emulator.Account {
+// AccountsWithID returns the accounts and aliases with this id.
+func (v BillingView) AccountsWithID(id string) []emulator.Account {
 	var out []emulator.Account
-	for _, a := range v.st.Accounts {
+	for _, a := range v.St.Accounts {
 		if a.ID == id {
 			out = append(out, a)
 		}
@@ -37,9 +40,10 @@ func (v billingView) accountsWithID(id string) []emulator.Account {
 	return out
 }
 
-func (v billingView) extensionsOf(iCustomer int64) map[string]int64 {
+// ExtensionsOf maps each extension number of a customer to its account.
+func (v BillingView) ExtensionsOf(iCustomer int64) map[string]int64 {
 	out := map[string]int64{}
-	for _, e := range v.st.Extensions {
+	for _, e := range v.St.Extensions {
 		if e.ICustomer == iCustomer {
 			out[e.ID] = e.IAccount
 		}
@@ -47,7 +51,8 @@ func (v billingView) extensionsOf(iCustomer int64) map[string]int64 {
 	return out
 }
 
-func digits(s string) string {
+// Digits keeps the digits of s, as the service does with phone numbers.
+func Digits(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
 			return r
@@ -69,13 +74,13 @@ func attribute(features []emulator.ServiceFeature, feature, name string) []strin
 	return nil
 }
 
-// assertCreated checks that billing holds the row exactly once: the open
+// AssertCreated checks that billing holds the row exactly once: the open
 // customer, each account under it, the alias on the primary account, the
 // display name and number on every account and the extensions.
-func assertCreated(t *testing.T, v billingView, row wire.CsvData) {
+func AssertCreated(t testing.TB, v BillingView, row wire.CsvData) {
 	t.Helper()
 	pi := row.Customer.Customer.PersonalInformation
-	custs := v.customersNamed(pi.Name)
+	custs := v.CustomersNamed(pi.Name)
 	require.Len(t, custs, 1, "customer %q", pi.Name)
 	cust := custs[0]
 	assert.Equal(t, "O", cust.BillStatus, "customer %q", pi.Name)
@@ -85,19 +90,19 @@ func assertCreated(t *testing.T, v billingView, row wire.CsvData) {
 	sort.SliceStable(accounts, func(i, j int) bool { return accounts[i].Index < accounts[j].Index })
 	iAccount := map[string]int64{}
 	for _, a := range accounts {
-		found := v.accountsWithID(a.AcntId)
+		found := v.AccountsWithID(a.AcntId)
 		require.Len(t, found, 1, "account %s", a.AcntId)
 		acc := found[0]
 		iAccount[a.AcntId] = acc.IAccount
 		assert.Equal(t, cust.ICustomer, acc.ICustomer, "owner of account %s", a.AcntId)
 		assert.Equal(t, "O", acc.BillStatus, "account %s", a.AcntId)
 		assert.Equal(t, []string{row.DisplayName}, attribute(acc.ServiceFeatures, "cli", "display_name"), "account %s", a.AcntId)
-		assert.Equal(t, []string{digits(row.DisplayNumber)}, attribute(acc.ServiceFeatures, "cli", "display_number"), "account %s", a.AcntId)
+		assert.Equal(t, []string{Digits(row.DisplayNumber)}, attribute(acc.ServiceFeatures, "cli", "display_number"), "account %s", a.AcntId)
 	}
 	primary := iAccount[accounts[0].AcntId]
 
-	if alias := digits(row.AliasNumber); alias != "" {
-		found := v.accountsWithID(alias)
+	if alias := Digits(row.AliasNumber); alias != "" {
+		found := v.AccountsWithID(alias)
 		require.Len(t, found, 1, "alias %s", alias)
 		assert.Equal(t, 2, found[0].BillingModel, "alias %s", alias)
 		require.NotNil(t, found[0].IMasterAccount, "alias %s", alias)
@@ -106,43 +111,43 @@ func assertCreated(t *testing.T, v billingView, row wire.CsvData) {
 
 	want := map[string]int64{}
 	for i, a := range accounts {
-		number := digits(a.Extension)
+		number := Digits(a.Extension)
 		if i == 0 && number == "" {
-			number = digits(row.ExtensionNo)
+			number = Digits(row.ExtensionNo)
 		}
 		if number != "" {
 			want[number] = iAccount[a.AcntId]
 		}
 	}
-	assert.Equal(t, want, v.extensionsOf(cust.ICustomer), "extensions of %q", pi.Name)
+	assert.Equal(t, want, v.ExtensionsOf(cust.ICustomer), "extensions of %q", pi.Name)
 }
 
-// assertNothingLive checks that a rolled-back row left nothing open in
+// AssertNothingLive checks that a rolled-back row left nothing open in
 // billing: no open customer, no open account or alias with its ids, and no
 // record carrying its creation mark that is still open.
-func assertNothingLive(t *testing.T, v billingView, row wire.CsvData, mark string) {
+func AssertNothingLive(t testing.TB, v BillingView, row wire.CsvData, mark string) {
 	t.Helper()
 	pi := row.Customer.Customer.PersonalInformation
-	for _, c := range v.customersNamed(pi.Name) {
+	for _, c := range v.CustomersNamed(pi.Name) {
 		assert.Equal(t, "C", c.BillStatus, "customer %q is still open", pi.Name)
 	}
 	for _, a := range row.Account.AccountRequest.AccountsToCreate {
-		for _, acc := range v.accountsWithID(a.AcntId) {
+		for _, acc := range v.AccountsWithID(a.AcntId) {
 			assert.Equal(t, "C", acc.BillStatus, "account %s is still open", a.AcntId)
 		}
 	}
-	assert.Empty(t, v.accountsWithID(digits(row.AliasNumber)), "alias %s still exists", row.AliasNumber)
+	assert.Empty(t, v.AccountsWithID(Digits(row.AliasNumber)), "alias %s still exists", row.AliasNumber)
 	marked := 0
-	for _, acc := range v.st.Accounts {
+	for _, acc := range v.St.Accounts {
 		if strings.Contains(acc.Note, mark) {
 			marked++
 			assert.Equal(t, "C", acc.BillStatus, "account %s made for %s is still open", acc.ID, mark)
 		}
 	}
-	for _, c := range v.st.Customers {
+	for _, c := range v.St.Customers {
 		if strings.Contains(c.Note, mark) {
 			assert.Equal(t, "C", c.BillStatus, "customer %q made for %s is still open", c.Name, mark)
-			assert.Empty(t, v.extensionsOf(c.ICustomer), "extensions of %q", c.Name)
+			assert.Empty(t, v.ExtensionsOf(c.ICustomer), "extensions of %q", c.Name)
 		}
 	}
 	assert.Positive(t, marked, "the rolled-back accounts of %s should remain, closed", mark)
