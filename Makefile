@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: demo test unit lint build tools compose-check
+.PHONY: demo test unit faults build tools compose-check
 
 ## demo: start Temporal, the billing emulator, the worker and the endpoint, post the 3-customer sample
 demo:
@@ -13,9 +13,13 @@ test: tools
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
 
+## faults: the fault matrix alone, with its table of results
+faults: tools
+	$(GO) test -count=1 -timeout 30m -v -run 'TestFault' ./faults | grep -v '^=== RUN'
+
 ## unit: tests that need no Temporal binary
 unit:
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v /integration)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -e /integration -e /faults)
 
 ## build: compile the commands into .run/bin
 build:

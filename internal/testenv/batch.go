@@ -22,7 +22,8 @@ func readSample(t testing.TB) []byte {
 
 // MakeBatch builds a batch of n customers from the sample's first row,
 // with unique names, logins, account ids, alias and display numbers. seed
-// keeps the batches of one test apart (0 to 9).
+// keeps batches apart: batches made with different seeds share no name,
+// login, account id or alias.
 func MakeBatch(t testing.TB, n, seed int) *wire.BatchCustomerCreation {
 	t.Helper()
 	sample, err := wire.DecodeXML(bytes.NewReader(readSample(t)))

@@ -137,10 +137,8 @@ func AssertNothingLive(t testing.TB, v BillingView, row wire.CsvData, mark strin
 		}
 	}
 	assert.Empty(t, v.AccountsWithID(Digits(row.AliasNumber)), "alias %s still exists", row.AliasNumber)
-	marked := 0
 	for _, acc := range v.St.Accounts {
 		if strings.Contains(acc.Note, mark) {
-			marked++
 			assert.Equal(t, "C", acc.BillStatus, "account %s made for %s is still open", acc.ID, mark)
 		}
 	}
@@ -150,5 +148,4 @@ func AssertNothingLive(t testing.TB, v BillingView, row wire.CsvData, mark strin
 			assert.Empty(t, v.ExtensionsOf(c.ICustomer), "extensions of %q", c.Name)
 		}
 	}
-	assert.Positive(t, marked, "the rolled-back accounts of %s should remain, closed", mark)
 }
