@@ -186,3 +186,23 @@ func TestErrorThresholdParameters(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, bad.status)
 	assert.Contains(t, bad.body, "error_threshold must be a percentage from 0 to 100")
 }
+
+func TestOperatorRoutesNeedLicence(t *testing.T) {
+	f := newFixture(t, api.Options{Licenses: []string{"PP2-LIC-7F3A-91C4-EXAMPLE"}})
+	a := f.do(t, http.MethodPost, "/json/oneway/BatchCustomerCreation", "application/json", sample(t, "batch-3-customers.json"))
+	require.Equal(t, http.StatusNoContent, a.status, a.body)
+	loc := a.header.Get("Location")
+
+	for _, path := range []string{loc, loc + "/report.csv", loc + "/failed.json"} {
+		anon := f.do(t, http.MethodGet, path, "", nil)
+		assert.Equal(t, http.StatusUnauthorized, anon.status, path)
+		assert.NotContains(t, anon.body, "Vq8#", path)
+		wrong := f.do(t, http.MethodGet, path, "", nil, "X-License", "guess")
+		assert.Equal(t, http.StatusUnauthorized, wrong.status, path)
+		ok := f.do(t, http.MethodGet, path, "", nil, "Authorization", "Bearer PP2-LIC-7F3A-91C4-EXAMPLE")
+		assert.Equal(t, http.StatusOK, ok.status, path)
+	}
+	cancel := f.do(t, http.MethodPost, loc+"/cancel", "", nil)
+	assert.Equal(t, http.StatusUnauthorized, cancel.status)
+	assert.Empty(t, f.starter.cancelled)
+}

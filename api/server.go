@@ -61,13 +61,13 @@ func New(opts Options, st store.Store, wf Workflows, log *zap.Logger) *Server {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
 	})
-	s.mux.HandleFunc("GET /batches/{id}", s.getBatch)
-	s.mux.HandleFunc("GET /batches/{id}/report.csv", s.getReportCSV)
-	s.mux.HandleFunc("GET /batches/{id}/{file}", s.getFailed)
-	s.mux.HandleFunc("POST /batches/{id}/retry", s.postRetry)
-	s.mux.HandleFunc("POST /batches/{id}/cancel", s.postCancel)
-	s.mux.HandleFunc("POST /batches/{id}/pause", s.postPause)
-	s.mux.HandleFunc("POST /batches/{id}/resume", s.postResume)
+	s.mux.HandleFunc("GET /batches/{id}", s.operator(s.getBatch))
+	s.mux.HandleFunc("GET /batches/{id}/report.csv", s.operator(s.getReportCSV))
+	s.mux.HandleFunc("GET /batches/{id}/{file}", s.operator(s.getFailed))
+	s.mux.HandleFunc("POST /batches/{id}/retry", s.operator(s.postRetry))
+	s.mux.HandleFunc("POST /batches/{id}/cancel", s.operator(s.postCancel))
+	s.mux.HandleFunc("POST /batches/{id}/pause", s.operator(s.postPause))
+	s.mux.HandleFunc("POST /batches/{id}/resume", s.operator(s.postResume))
 	s.mux.HandleFunc("/", s.route)
 	return s
 }
@@ -318,10 +318,35 @@ func decode(r *http.Request, format string) (*wire.BatchCustomerCreation, wire.S
 }
 
 func (s *Server) licensed(dto *wire.BatchCustomerCreation) bool {
+	return s.validLicense(dto.EffectiveLicense())
+}
+
+// operator guards the /batches routes, which show customers' data and
+// passwords: with licences configured a request must carry one, as
+// "Authorization: Bearer <licence>" or an X-License header.
+func (s *Server) operator(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		given := r.Header.Get("X-License")
+		if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			given = bearer
+		}
+		if !s.validLicense(given) {
+			s.log.Warn("operator request rejected: licence not accepted", zap.String("route", r.URL.Path))
+			s.writeError(w, answerFormat(r), http.StatusUnauthorized, wire.ResponseStatus{ErrorCode: "Unauthorized",
+				Message: "send a licence as Authorization: Bearer <licence> or an X-License header"})
+			return
+		}
+		next(w, r)
+	}
+}
+
+// validLicense compares a licence with every configured key in constant
+// time; with no keys configured every request is accepted.
+func (s *Server) validLicense(license string) bool {
 	if len(s.opts.Licenses) == 0 {
 		return true
 	}
-	given := []byte(dto.EffectiveLicense())
+	given := []byte(license)
 	ok := 0
 	// Compare with every key so the time taken does not tell which key
 	// came close.

@@ -34,8 +34,8 @@ type Config struct {
 	TemporalUIURL         string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
 
 	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
-	HTTPTLSCert  string `envconfig:"HTTP_TLS_CERT" desc:"PEM certificate to serve the endpoint over HTTPS; needs HTTP_TLS_KEY"`
-	HTTPTLSKey   string `envconfig:"HTTP_TLS_KEY" desc:"PEM private key of HTTP_TLS_CERT"`
+	HTTPTLSCert  string `envconfig:"HTTP_TLS_CERT" desc:"PEM certificate to serve the endpoint over HTTPS; needs BATCH_HTTP_TLS_KEY"`
+	HTTPTLSKey   string `envconfig:"HTTP_TLS_KEY" desc:"PEM private key of BATCH_HTTP_TLS_CERT"`
 	MaxBodyBytes int64  `envconfig:"MAX_BODY_BYTES" default:"67108864" desc:"largest request body in bytes; larger ones get 413"`
 	MaxCustomers int    `envconfig:"MAX_CUSTOMERS" default:"10000" desc:"most customers (CsvData rows) in one request"`
 	Licenses     string `envconfig:"LICENSES" desc:"comma-separated licence keys a request must carry; empty disables the check"`
@@ -52,7 +52,7 @@ type Config struct {
 	WebhookSecret string `envconfig:"WEBHOOK_SECRET" desc:"key of the HMAC-SHA256 signature in the X-Batch-Signature header of webhook posts"`
 
 	CodecKeys      string `envconfig:"CODEC_KEYS" desc:"id:base64key entries (AES-256, comma-separated, first is current) that encrypt Temporal payloads; empty leaves them readable"`
-	CodecKeysFile  string `envconfig:"CODEC_KEYS_FILE" desc:"file with one id:base64key entry per line, instead of CODEC_KEYS"`
+	CodecKeysFile  string `envconfig:"CODEC_KEYS_FILE" desc:"file with one id:base64key entry per line, instead of BATCH_CODEC_KEYS"`
 	CodecAuthToken string `envconfig:"CODEC_AUTH_TOKEN" desc:"bearer token the Temporal UI must send to the endpoint's /codec/ decoder"`
 
 	CheckSearchAttributes bool `envconfig:"CHECK_SEARCH_ATTRIBUTES" default:"true" desc:"refuse to start when the namespace lacks the search attributes the workflows set"`
@@ -64,7 +64,7 @@ type Config struct {
 	BillingInsecureTLS bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
 	BillingConcurrency int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
 
-	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on HTTP_ADDR)"`
+	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on BATCH_HTTP_ADDR)"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"console" desc:"console or json"`

@@ -41,6 +41,20 @@ func main() {
 	}
 }
 
+const commandsHelp = `usage: batchctl [-url URL] [-license KEY] COMMAND BATCH_ID [options]
+
+commands:
+  status  BATCH_ID [-offset N] [-limit N]   state, counts and customers
+  report  BATCH_ID                          CSV, one line per customer
+  failed  BATCH_ID [-format xml|json]       the failed customers as a request body
+  retry   BATCH_ID (-all | -index N ...) [-fix N=row.json ...]
+  pause   BATCH_ID [-reason TEXT]
+  resume  BATCH_ID
+  cancel  BATCH_ID
+
+options:
+`
+
 // usageError marks a mistake in the command line.
 type usageError struct{ msg string }
 
@@ -51,6 +65,11 @@ func (e usageError) Error() string {
 func run(ctx context.Context, args []string, out io.Writer) error {
 	global := flag.NewFlagSet("batchctl", flag.ContinueOnError)
 	base := global.String("url", envOr("BATCH_ENDPOINT_URL", "http://127.0.0.1:8080"), "endpoint base URL")
+	license := global.String("license", os.Getenv("BATCH_LICENSE"), "licence sent to an endpoint that checks licences (default $BATCH_LICENSE)")
+	global.Usage = func() {
+		fmt.Fprint(global.Output(), commandsHelp)
+		global.PrintDefaults()
+	}
 	if err := global.Parse(args); err != nil {
 		return err
 	}
@@ -58,7 +77,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(rest) < 2 {
 		return usageError{"a command and a batch id are required"}
 	}
-	c := &client{base: strings.TrimRight(*base, "/"), http: &http.Client{Timeout: 60 * time.Second}}
+	c := &client{base: strings.TrimRight(*base, "/"), license: *license, http: &http.Client{Timeout: 60 * time.Second}}
 	cmd, id, opts := rest[0], url.PathEscape(rest[1]), rest[2:]
 
 	switch cmd {
@@ -154,8 +173,9 @@ func retryBody(opts []string) (api.RetryBody, error) {
 }
 
 type client struct {
-	base string
-	http *http.Client
+	base    string
+	license string
+	http    *http.Client
 }
 
 // do sends one request and copies the body of a successful answer to out.
@@ -174,6 +194,9 @@ func (c *client) do(ctx context.Context, out io.Writer, method, path string, bod
 		return err
 	}
 	req.Header.Set("Accept", "application/json")
+	if c.license != "" {
+		req.Header.Set("Authorization", "Bearer "+c.license)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
