@@ -2,16 +2,24 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: demo test unit faults build tools compose-check
+.PHONY: demo test unit faults fuzz build tools compose-check
 
 ## demo: start Temporal, the billing emulator, the worker and the endpoint, post the 3-customer sample
 demo:
 	scripts/demo.sh
 
-## test: every test, integration tests on a real Temporal dev server and emulator included
+## test: every test, integration tests and the fault matrix on a real Temporal dev server and emulator included, then a short fuzz run
 test: tools
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 30m ./...
+	$(GO) test -race -count=1 -timeout 40m ./...
+	$(MAKE) fuzz FUZZTIME=10s
+
+FUZZTIME ?= 5m
+## fuzz: fuzz the request decoders, FUZZTIME each (5m unless set)
+fuzz:
+	for target in FuzzDecodeXML FuzzDecodeJSON FuzzDecodeSOAP FuzzEncodeXML; do \
+		$(GO) test ./wire -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s || exit 1; \
+	done
 
 ## faults: the fault matrix alone, with its table of results
 faults: tools

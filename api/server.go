@@ -422,6 +422,12 @@ func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCust
 		BatchID: id, Total: len(rows), ResellerID: dto.ResellerID, ProductID: dto.ProductID,
 		FeatureName: dto.FeatureName, ContentID: dto.ContentId, ErrorThreshold: threshold,
 	}
+	if !created && ended(stored.State) {
+		// The batch has run: a resubmission must not run it again, even
+		// after Temporal's retention has removed its workflow.
+		s.log.Info("batch resubmitted after it ended", zap.String("batch_id", id), zap.String("state", stored.State))
+		return stored, failure{}, nil
+	}
 	if err := s.wf.StartBatch(ctx, start); err != nil {
 		// The rows are stored: sending the same request again starts
 		// this same batch, with nothing lost or doubled.
@@ -494,3 +500,8 @@ func (s *Server) errorThreshold(r *http.Request) (workflows.ErrorThreshold, erro
 // defaultThresholdAfter is how many customers must finish before a
 // threshold set without error_threshold_after applies.
 const defaultThresholdAfter = 10
+
+// ended reports a final batch state.
+func ended(state string) bool {
+	return state == store.StateCompleted || state == store.StateCompletedWithErrors || state == store.StateCancelled
+}

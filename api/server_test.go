@@ -337,3 +337,16 @@ func TestUnknownPathIsNotFound(t *testing.T) {
 	h := f.do(t, http.MethodGet, "/healthz", "", nil)
 	assert.Equal(t, http.StatusOK, h.status)
 }
+
+func TestEndedBatchIsNotStartedAgain(t *testing.T) {
+	f := newFixture(t, api.Options{})
+	a := f.do(t, http.MethodPost, "/json/oneway/BatchCustomerCreation", "application/json", sample(t, "batch-3-customers.json"))
+	require.Equal(t, http.StatusNoContent, a.status, a.body)
+	id := strings.TrimPrefix(a.header.Get("Location"), "/batches/")
+	require.NoError(t, f.store.SetBatchState(context.Background(), id, store.StateCompleted, ""))
+
+	again := f.do(t, http.MethodPost, "/json/oneway/BatchCustomerCreation", "application/json", sample(t, "batch-3-customers.json"))
+	assert.Equal(t, http.StatusNoContent, again.status)
+	assert.Equal(t, a.header.Get("Location"), again.header.Get("Location"))
+	assert.Len(t, f.starter.starts, 1, "an ended batch is answered from the store")
+}
