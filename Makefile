@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 GO ?= go
 
-.PHONY: demo test unit faults fuzz build tools compose-check
+.PHONY: demo test unit faults fuzz bench build tools compose-check
 
 ## demo: start Temporal, the billing emulator, the worker and the endpoint, post the 3-customer sample
 demo:
@@ -24,6 +24,10 @@ fuzz:
 ## faults: the fault matrix alone, with its table of results
 faults: tools
 	$(GO) test -count=1 -timeout 30m -v -run 'TestFault' ./faults | grep -v '^=== RUN'
+
+## bench: the service against Temporal's ceiling and a direct billing loop (BENCH_CUSTOMERS, BENCH_LATENCY)
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench
 
 ## unit: tests that need no Temporal binary
 unit:

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,7 +28,7 @@ var (
 	buildErr  error
 )
 
-// Binaries builds the worker command once per test process and returns
+// Binaries builds the worker and starter commands once per test process and returns
 // the folder that holds it.
 func Binaries(t testing.TB) string {
 	t.Helper()
@@ -36,11 +37,11 @@ func Binaries(t testing.TB) string {
 		if buildErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", binDir+"/", "./worker")
+		cmd := exec.Command("go", "build", "-o", binDir+"/", "./worker", "./starter")
 		cmd.Dir = moduleRoot(t)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("build worker: %v\n%s", err, out)
+			buildErr = fmt.Errorf("build commands: %v\n%s", err, out)
 		}
 	})
 	require.NoError(t, buildErr)
@@ -154,4 +155,30 @@ func (tp *TemporalProcess) WaitReady() {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// PID returns the process id, or 0 when the process is not running.
+func (p *Process) PID() int {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// PeakRSS returns the process's peak resident set size in bytes, read
+// from /proc (Linux only), or 0 when it cannot be read.
+func (p *Process) PeakRSS() int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err == nil {
+				return kb << 10
+			}
+		}
+	}
+	return 0
 }

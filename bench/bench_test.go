@@ -1,0 +1,236 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+	"go.uber.org/zap"
+
+	"github.com/portaplus2/batchcustomers/api"
+	"github.com/portaplus2/batchcustomers/app"
+	"github.com/portaplus2/batchcustomers/bench"
+	"github.com/portaplus2/batchcustomers/billing"
+	"github.com/portaplus2/batchcustomers/config"
+	"github.com/portaplus2/batchcustomers/emulator"
+	"github.com/portaplus2/batchcustomers/internal/testenv"
+	"github.com/portaplus2/batchcustomers/provision"
+	"github.com/portaplus2/batchcustomers/store"
+)
+
+// settings of one benchmark run, from BENCH_* variables.
+type settings struct {
+	customers   int
+	latency     time.Duration
+	window      int
+	concurrency int
+}
+
+func load(b *testing.B) settings {
+	s := settings{customers: 1000, window: 20, concurrency: 20}
+	if v := os.Getenv("BENCH_CUSTOMERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(b, err, "BENCH_CUSTOMERS")
+		s.customers = n
+	}
+	if v := os.Getenv("BENCH_LATENCY"); v != "" {
+		d, err := time.ParseDuration(v)
+		require.NoError(b, err, "BENCH_LATENCY")
+		s.latency = d
+	}
+	return s
+}
+
+// BenchmarkService runs one batch through the real stack and the two
+// baselines, and prints their rates and ratios. It measures wall time of
+// single runs on a shared machine, so compare the ratios, which are taken
+// in the same run, rather than absolute numbers across runs.
+func BenchmarkService(b *testing.B) {
+	s := load(b)
+	svc := runService(b, s)
+	ceiling := runCeiling(b, s, svc.activitiesPerCustomer)
+	direct := runDirect(b, s)
+
+	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d\n",
+		s.customers, s.latency, s.window, s.concurrency)
+	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
+	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
+		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
+	fmt.Fprintf(tw, "Temporal ceiling (%d trivial activities a customer)\t%.1f\t\t\t\t\t\n", svc.activitiesPerCustomer, ceiling)
+	fmt.Fprintf(tw, "direct billing loop, no Temporal\t%.1f\t\t\t\t\t\n", direct)
+	_ = tw.Flush()
+	fmt.Printf("largest batch run: %d events, %s of history, in %d runs\n",
+		svc.maxEvents, mib(svc.maxHistoryBytes), svc.runs)
+	fmt.Printf("ratio service / Temporal ceiling: %.2f\n", svc.rate/ceiling)
+	fmt.Printf("ratio service / direct billing loop: %.2f\n", svc.rate/direct)
+	if s.latency > 0 {
+		bound := float64(s.concurrency) / (svc.callsPerCustomer * s.latency.Seconds())
+		fmt.Printf("bound set by %d concurrent calls of %s: %.1f customers/s; ratio service / bound: %.2f\n",
+			s.concurrency, s.latency, bound, svc.rate/bound)
+	}
+	b.ReportMetric(svc.rate, "customers/s")
+	b.ReportMetric(svc.rate/ceiling, "ratio_to_ceiling")
+}
+
+type serviceResult struct {
+	rate, callRate, callsPerCustomer float64
+	p50, p95                         time.Duration
+	workerRSS, endpointRSS           int64
+	maxEvents, maxHistoryBytes       int64
+	runs                             int
+	activitiesPerCustomer            int
+}
+
+func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
+
+func runService(b *testing.B, s settings) serviceResult {
+	tp := testenv.StartTemporalProcess(b)
+	emu := testenv.StartEmulator(b, emulator.Config{Latency: s.latency, JournalSize: s.customers * 30})
+	storePath := filepath.Join(b.TempDir(), "batches.db")
+	bin := testenv.Binaries(b)
+	common := []string{
+		"BATCH_TEMPORAL_ADDRESS=" + tp.Address, "BATCH_TASK_QUEUE=bench", "BATCH_STORE_PATH=" + storePath,
+		"BATCH_LOG_LEVEL=warn", "BATCH_LOG_FORMAT=json", "BATCH_METRICS_ADDR=",
+	}
+	workerProc := testenv.StartProcess(b, filepath.Join(bin, "worker"), append(common,
+		"BATCH_BILLING_URL="+emu.URL, "BATCH_BILLING_CONCURRENCY="+strconv.Itoa(s.concurrency)))
+	port := testenv.FreePort(b)
+	endpoint := testenv.StartProcess(b, filepath.Join(bin, "starter"), append(common,
+		"BATCH_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port), "BATCH_WINDOW="+strconv.Itoa(s.window)))
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	require.Eventually(b, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, time.Minute, 100*time.Millisecond)
+
+	batch := testenv.MakeBatch(b, s.customers, 0)
+	body, err := json.Marshal(batch)
+	require.NoError(b, err)
+	start := time.Now()
+	resp, err := http.Post(base+"/json/reply/BatchCustomerCreation", "application/json", strings.NewReader(string(body)))
+	require.NoError(b, err)
+	var reply api.AcceptedReply
+	require.NoError(b, json.NewDecoder(resp.Body).Decode(&reply))
+	resp.Body.Close()
+	for {
+		r, err := http.Get(base + "/batches/" + reply.BatchID + "?limit=1")
+		require.NoError(b, err)
+		var rep api.BatchReport
+		require.NoError(b, json.NewDecoder(r.Body).Decode(&rep))
+		r.Body.Close()
+		if rep.State == store.StateCompleted || rep.State == store.StateCompletedWithErrors {
+			require.Equal(b, store.StateCompleted, rep.State, "every customer must be created")
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	elapsed := time.Since(start)
+
+	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(),
+		workerRSS: workerProc.PeakRSS(), endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 7}
+	calls, err := emu.Admin.Calls(context.Background())
+	require.NoError(b, err)
+	res.callRate = float64(len(calls)) / elapsed.Seconds()
+	res.callsPerCustomer = float64(len(calls)) / float64(s.customers)
+
+	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default"}, zap.NewNop(), nil, nil)
+	require.NoError(b, err)
+	defer c.Close()
+	res.p50, res.p95 = customerTimes(b, c, reply.BatchID)
+	res.maxEvents, res.maxHistoryBytes, res.runs = batchHistory(b, c, reply.WorkflowID)
+	return res
+}
+
+// customerTimes returns the median and 95th percentile of the customer
+// workflows' run times.
+func customerTimes(b *testing.B, c client.Client, batchID string) (time.Duration, time.Duration) {
+	var times []time.Duration
+	var token []byte
+	for {
+		resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: "WorkflowType='CustomerWorkflow' AND BatchId='" + batchID + "'", NextPageToken: token, PageSize: 1000})
+		require.NoError(b, err)
+		for _, e := range resp.GetExecutions() {
+			if e.GetCloseTime() != nil {
+				times = append(times, e.GetCloseTime().AsTime().Sub(e.GetStartTime().AsTime()))
+			}
+		}
+		if token = resp.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	if len(times) == 0 {
+		return 0, 0
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return times[len(times)/2], times[len(times)*95/100]
+}
+
+// batchHistory returns the largest history of the batch's runs.
+func batchHistory(b *testing.B, c client.Client, workflowID string) (int64, int64, int) {
+	resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+		Query: "WorkflowId='" + workflowID + "'", PageSize: 1000})
+	require.NoError(b, err)
+	var events, size int64
+	for _, e := range resp.GetExecutions() {
+		events = max(events, e.GetHistoryLength())
+		size = max(size, e.GetHistorySizeBytes())
+	}
+	return events, size, len(resp.GetExecutions())
+}
+
+// runCeiling runs the same number of customers as trivial children.
+func runCeiling(b *testing.B, s settings, activities int) float64 {
+	tp := testenv.StartTemporalProcess(b)
+	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default"}, zap.NewNop(), nil, nil)
+	require.NoError(b, err)
+	defer c.Close()
+	w := worker.New(c, "ceiling", worker.Options{MaxConcurrentActivityExecutionSize: s.concurrency})
+	w.RegisterWorkflowWithOptions(bench.CeilingParent, workflow.RegisterOptions{Name: "CeilingParent"})
+	w.RegisterWorkflowWithOptions(bench.CeilingChild, workflow.RegisterOptions{Name: "CeilingChild"})
+	w.RegisterActivity(bench.Noop)
+	require.NoError(b, w.Start())
+	defer w.Stop()
+
+	start := time.Now()
+	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: "ceiling"}, "CeilingParent",
+		bench.CeilingInput{Total: s.customers, Window: s.window, PerRun: 500, Activities: activities})
+	require.NoError(b, err)
+	require.NoError(b, run.Get(context.Background(), nil))
+	return float64(s.customers) / time.Since(start).Seconds()
+}
+
+// runDirect creates the same customers straight in a fresh emulator.
+func runDirect(b *testing.B, s settings) float64 {
+	emu := testenv.StartEmulator(b, emulator.Config{Latency: s.latency})
+	bc := billing.New(billing.Options{BaseURL: emu.URL, Login: "admin", Password: "admin-secret"}, zap.NewNop())
+	batch := testenv.MakeBatch(b, s.customers, 0)
+	rows := make([]provision.RowData, len(batch.CustData))
+	for i := range rows {
+		raw, err := provision.EncodeRow(batch, i)
+		require.NoError(b, err)
+		rows[i], err = provision.DecodeRow(raw)
+		require.NoError(b, err)
+	}
+	start := time.Now()
+	require.NoError(b, bench.DirectLoop(context.Background(), bc, rows, s.concurrency))
+	return float64(s.customers) / time.Since(start).Seconds()
+}
