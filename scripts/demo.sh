@@ -22,87 +22,31 @@ METRICS_PORT="${METRICS_PORT:-9091}"
 SAMPLE="${SAMPLE:-samples/batch-3-customers.xml}"
 run="$root/.run"
 logs="$run/logs"
-mkdir -p "$logs" "$run/bin"
+mkdir -p "$logs"
 # Logs of earlier runs are kept: each run appends below a header line.
 for f in temporal emulator worker starter; do
 	echo "=== demo run at $(date -u +%FT%TZ) ===" >>"$logs/$f.log"
 done
 
-pids=()
+state="$run"
+# shellcheck source=scripts/stack.sh
+source scripts/stack.sh
+
 cleanup() {
 	trap - EXIT INT TERM
 	echo
 	echo "stopping..."
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stack_stop
 	echo "stopped; logs are in $logs"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$EMULATOR_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
-	if ! port_free "$p"; then
-		echo "port $p is in use; stop what listens there or set the *_PORT variables" >&2
-		exit 1
-	fi
-done
-
-wait_for() { # name, command...
-	local name="$1"
-	shift
-	for _ in $(seq 1 120); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.5
-	done
-	echo "$name did not come up; see $logs" >&2
-	exit 1
-}
-
-scripts/install-temporal.sh
-echo "building..."
-go build -o "$run/bin/" ./worker ./starter ./cmd/billing-emulator
-
-echo "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI on :$TEMPORAL_UI_PORT)"
-.tools/bin/temporal server start-dev \
-	--ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-	--db-filename "$run/temporal.db" \
-	--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-	--search-attribute BatchId=Keyword --search-attribute BatchStatus=Keyword \
-	--search-attribute CustomerLogin=Keyword --search-attribute CustomerStatus=Keyword \
-	--search-attribute CustomerIndex=Int --search-attribute ResellerId=Int \
-	--log-level warn >>"$logs/temporal.log" 2>&1 &
-pids+=($!)
-wait_for "Temporal" .tools/bin/temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
-
-export BATCH_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
-export BATCH_TEMPORAL_UI_URL="http://localhost:$TEMPORAL_UI_PORT"
-export BATCH_BILLING_URL="http://127.0.0.1:$EMULATOR_PORT"
-export BATCH_HTTP_ADDR="127.0.0.1:$HTTP_PORT"
-export BATCH_METRICS_ADDR="127.0.0.1:$METRICS_PORT"
-export BATCH_STORE_PATH="$run/batches.db"
-export BILLING_EMU_ADDR="127.0.0.1:$EMULATOR_PORT"
-export BILLING_EMU_DB="$run/billing-emulator.db"
-# The sample batch names reseller 4512 as the parent of its customers.
-export BILLING_EMU_RESELLERS="${BILLING_EMU_RESELLERS:-4512}"
-
-echo "starting PortaBilling emulator on 127.0.0.1:$EMULATOR_PORT"
-"$run/bin/billing-emulator" >>"$logs/emulator.log" 2>&1 &
-pids+=($!)
-wait_for "emulator" curl -fsS "http://127.0.0.1:$EMULATOR_PORT/healthz"
-
-echo "starting worker"
-"$run/bin/worker" >>"$logs/worker.log" 2>&1 &
-pids+=($!)
-
-echo "starting endpoint on 127.0.0.1:$HTTP_PORT"
-"$run/bin/starter" >>"$logs/starter.log" 2>&1 &
-pids+=($!)
-wait_for "endpoint" curl -fsS "http://127.0.0.1:$HTTP_PORT/healthz"
+stack_check_ports
+stack_build
+stack_start_temporal
+stack_start_emulator
+stack_start_service
 
 echo "posting $SAMPLE"
 reply="$(curl -sS -X POST "http://127.0.0.1:$HTTP_PORT/xml/reply/BatchCustomerCreation?format=json" \

@@ -56,7 +56,9 @@ if ((${#missing[@]} > 0)); then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
 
-pids=()
+# shellcheck source=scripts/stack.sh
+source scripts/stack.sh
+
 scratch=()
 browser_pid=""
 cleanup() {
@@ -66,12 +68,7 @@ cleanup() {
 		kill -TERM "$browser_pid" 2>/dev/null || true
 		wait "$browser_pid" 2>/dev/null || true
 	fi
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -TERM "${pids[i]}" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stack_stop
 	for dir in "${scratch[@]}"; do
 		rm -rf "$dir"
 	done
@@ -80,66 +77,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$TEMPORAL_PORT" "$TEMPORAL_UI_PORT" "$EMULATOR_PORT" "$HTTP_PORT" "$METRICS_PORT"; do
-	if ! port_free "$p"; then
-		echo "port $p is in use; stop what listens there or set the *_PORT variables" >&2
-		exit 1
-	fi
-done
-
-wait_for() { # name, command...
-	local name="$1"
-	shift
-	for _ in $(seq 1 120); do
-		if "$@" >/dev/null 2>&1; then return 0; fi
-		sleep 0.5
-	done
-	echo "$name did not come up within 60 s; see $logs" >&2
-	exit 1
-}
-
+stack_check_ports
 # The batch id is a hash of the request, so state left from an earlier run
 # would return that run's batch instead of starting a new one.
 mkdir -p "$logs" "$state/bin" "$out"
 rm -f "$state"/*.db "$state"/*.db-wal "$state"/*.db-shm "$logs"/*.log
+stack_build
+stack_start_temporal
+ui="$BATCH_TEMPORAL_UI_URL"
+stack_start_emulator
 
-scripts/install-temporal.sh
-echo "building..."
-go build -o "$state/bin/" ./worker ./starter ./cmd/billing-emulator
-
-echo "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI on :$TEMPORAL_UI_PORT)"
-# The search attributes are the ones demo.sh registers: the workflows set
-# them, and the worker does not start without them.
-.tools/bin/temporal server start-dev \
-	--ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
-	--db-filename "$state/temporal.db" \
-	--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
-	--search-attribute BatchId=Keyword --search-attribute BatchStatus=Keyword \
-	--search-attribute CustomerLogin=Keyword --search-attribute CustomerStatus=Keyword \
-	--search-attribute CustomerIndex=Int --search-attribute ResellerId=Int \
-	--log-level warn >>"$logs/temporal.log" 2>&1 &
-pids+=($!)
-wait_for "Temporal" .tools/bin/temporal operator cluster health --address "127.0.0.1:$TEMPORAL_PORT"
-
-ui="http://localhost:$TEMPORAL_UI_PORT"
-export BATCH_TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
-export BATCH_TEMPORAL_UI_URL="$ui"
-export BATCH_BILLING_URL="http://127.0.0.1:$EMULATOR_PORT"
-export BATCH_HTTP_ADDR="127.0.0.1:$HTTP_PORT"
-export BATCH_METRICS_ADDR="127.0.0.1:$METRICS_PORT"
-export BATCH_STORE_PATH="$state/batches.db"
-export BILLING_EMU_ADDR="127.0.0.1:$EMULATOR_PORT"
-export BILLING_EMU_DB="$state/billing-emulator.db"
-# The sample batch names reseller 4512 as the parent of its customers.
-export BILLING_EMU_RESELLERS=4512
-
-echo "starting PortaBilling emulator on 127.0.0.1:$EMULATOR_PORT"
-"$state/bin/billing-emulator" >>"$logs/emulator.log" 2>&1 &
-pids+=($!)
-wait_for "emulator" curl -fsS "http://127.0.0.1:$EMULATOR_PORT/healthz"
-
-# A business fault is not retried, so customer 2 fails at the alias step at
+# A business fault is not retried, so customer 1 fails at the alias step at
 # once and the workflow undoes the alias, accounts and customer.
 echo "making the emulator reject alias $failing_alias"
 curl -fsS -X POST "http://127.0.0.1:$EMULATOR_PORT/_emulator/faults" -d '{
@@ -147,14 +95,7 @@ curl -fsS -X POST "http://127.0.0.1:$EMULATOR_PORT/_emulator/faults" -d '{
   "action": "fault", "faultcode": "Server.Account.alias_not_allowed",
   "faultstring": "Alias '"$failing_alias"' is not allowed for this reseller"}' >/dev/null
 
-echo "starting worker"
-"$state/bin/worker" >>"$logs/worker.log" 2>&1 &
-pids+=($!)
-
-echo "starting endpoint on 127.0.0.1:$HTTP_PORT"
-"$state/bin/starter" >>"$logs/starter.log" 2>&1 &
-pids+=($!)
-wait_for "endpoint" curl -fsS "http://127.0.0.1:$HTTP_PORT/healthz"
+stack_start_service
 
 echo "posting $sample"
 reply="$(curl -sS -X POST "http://127.0.0.1:$HTTP_PORT/xml/reply/BatchCustomerCreation?format=json" \
