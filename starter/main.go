@@ -21,8 +21,6 @@ import (
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/codec"
 	"github.com/portaplus2/batchcustomers/config"
-	"github.com/portaplus2/batchcustomers/metrics"
-	"github.com/portaplus2/batchcustomers/store"
 	"github.com/portaplus2/batchcustomers/workflows"
 )
 
@@ -39,41 +37,12 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.Load()
+	rt, err := app.Open(ctx, "starter")
+	defer rt.Close()
 	if err != nil {
 		return err
 	}
-	log, err := app.NewLogger(cfg, "starter")
-	if err != nil {
-		return err
-	}
-	defer log.Sync() //nolint:errcheck // nothing to do when stderr is gone
-
-	st, err := store.OpenSQLite(cfg.StorePath)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	reg, err := metrics.New(log)
-	if err != nil {
-		return err
-	}
-	payloadCodec, err := codec.Load(cfg.CodecKeys, cfg.CodecKeysFile)
-	if err != nil {
-		return err
-	}
-	c, err := app.Dial(cfg, log, reg.SDKHandler(), payloadCodec)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	if cfg.CheckSearchAttributes {
-		if err := app.CheckSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
-			return err
-		}
-	}
+	cfg, log, c := rt.Config, rt.Log, rt.Client
 
 	srv := api.New(api.Options{
 		MaxBodyBytes: cfg.MaxBodyBytes, MaxCustomers: cfg.MaxCustomers, Licenses: cfg.LicenseKeys(),
@@ -81,12 +50,12 @@ func run(ctx context.Context) error {
 		ErrorThreshold: workflows.ErrorThreshold{
 			MinFinished: cfg.ErrorThresholdAfter, MaxFailedPercent: cfg.ErrorThresholdPercent,
 		},
-	}, st, api.TemporalWorkflows{
+	}, rt.Store, api.TemporalWorkflows{
 		Client: c, TaskQueue: cfg.TaskQueue, Window: cfg.Window, ChildrenPerRun: cfg.ChildrenPerRun,
 	}, log)
-	srv.ServeMetrics(reg)
-	if payloadCodec != nil {
-		srv.ServeCodec(codec.Handler(payloadCodec, uiOrigin(cfg.TemporalUIURL), cfg.CodecAuthToken))
+	srv.ServeMetrics(rt.Metrics)
+	if rt.Codec != nil {
+		srv.ServeCodec(codec.Handler(rt.Codec, uiOrigin(cfg.TemporalUIURL), cfg.CodecAuthToken))
 	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -20,10 +20,8 @@ import (
 	"github.com/portaplus2/batchcustomers/activities"
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/billing"
-	"github.com/portaplus2/batchcustomers/codec"
 	"github.com/portaplus2/batchcustomers/config"
 	"github.com/portaplus2/batchcustomers/metrics"
-	"github.com/portaplus2/batchcustomers/store"
 )
 
 func main() {
@@ -39,26 +37,12 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.Load()
+	rt, err := app.Open(ctx, "worker")
+	defer rt.Close()
 	if err != nil {
 		return err
 	}
-	log, err := app.NewLogger(cfg, "worker")
-	if err != nil {
-		return err
-	}
-	defer log.Sync() //nolint:errcheck // nothing to do when stderr is gone
-
-	st, err := store.OpenSQLite(cfg.StorePath)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-
-	reg, err := metrics.New(log)
-	if err != nil {
-		return err
-	}
+	cfg, log, reg := rt.Config, rt.Log, rt.Metrics
 	if cfg.MetricsAddr != "" {
 		stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, log)
 		if err != nil {
@@ -67,30 +51,14 @@ func run(ctx context.Context) error {
 		defer stopMetrics()
 	}
 
-	payloadCodec, err := codec.Load(cfg.CodecKeys, cfg.CodecKeysFile)
-	if err != nil {
-		return err
-	}
-	c, err := app.Dial(cfg, log, reg.SDKHandler(), payloadCodec)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-
-	if cfg.CheckSearchAttributes {
-		if err := app.CheckSearchAttributes(ctx, c, cfg.TemporalNamespace); err != nil {
-			return err
-		}
-	}
-
 	bc := billing.New(billing.Options{
 		BaseURL: cfg.BillingURL, Login: cfg.BillingLogin, Password: cfg.BillingPassword,
 		Timeout: cfg.BillingTimeout, InsecureTLS: cfg.BillingInsecureTLS,
 		Observe: reg.ObserveBilling,
 	}, log)
-	w := worker.New(c, cfg.TaskQueue, app.WorkerOptions(cfg))
+	w := worker.New(rt.Client, cfg.TaskQueue, app.WorkerOptions(cfg))
 	app.Register(w, &activities.Activities{
-		Billing: bc, Store: st, Metrics: reg,
+		Billing: bc, Store: rt.Store, Metrics: reg,
 		Webhook: activities.Webhook{URL: cfg.WebhookURL, Secret: cfg.WebhookSecret},
 	})
 
