@@ -158,7 +158,6 @@ func Usage(w io.Writer) error {
 func HandleHelp(args []string) bool {
 	for _, a := range args {
 		if a == "-h" || a == "--help" || a == "-help" {
-			fmt.Fprintf(os.Stdout, "Settings are read from these environment variables:\n\n")
 			_ = Usage(os.Stdout)
 			return true
 		}
