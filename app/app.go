@@ -129,12 +129,14 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 
-// WorkerOptions returns the worker options for the config. Billing
-// activities are bounded per worker, so PortaBilling receives at most
-// BillingConcurrency calls from each worker process.
+// WorkerOptions returns the worker options for the config. Activities
+// are bounded per worker, so PortaBilling receives at most
+// BillingConcurrency calls at once from each worker process, and, when
+// ActivitiesPerSecond is set, Temporal paces the whole task queue.
 func WorkerOptions(cfg config.Config) worker.Options {
 	return worker.Options{
 		MaxConcurrentActivityExecutionSize: cfg.BillingConcurrency,
+		TaskQueueActivitiesPerSecond:       cfg.ActivitiesPerSecond,
 	}
 }
 

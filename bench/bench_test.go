@@ -38,14 +38,20 @@ type settings struct {
 	latency     time.Duration
 	window      int
 	concurrency int
+	workers     int
 }
 
 func load(b *testing.B) settings {
-	s := settings{customers: 1000, window: 20, concurrency: 20}
+	s := settings{customers: 1000, window: 20, concurrency: 20, workers: 1}
 	if v := os.Getenv("BENCH_CUSTOMERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(b, err, "BENCH_CUSTOMERS")
 		s.customers = n
+	}
+	if v := os.Getenv("BENCH_WORKERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(b, err, "BENCH_WORKERS")
+		s.workers = n
 	}
 	if v := os.Getenv("BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -66,8 +72,8 @@ func BenchmarkService(b *testing.B) {
 	direct := runDirect(b, s)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d\n",
-		s.customers, s.latency, s.window, s.concurrency)
+	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d, %d worker(s)\n",
+		s.customers, s.latency, s.window, s.concurrency, s.workers)
 	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
 	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
 		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
@@ -107,8 +113,13 @@ func runService(b *testing.B, s settings) serviceResult {
 		"BATCH_TEMPORAL_ADDRESS=" + tp.Address, "BATCH_TASK_QUEUE=bench", "BATCH_STORE_PATH=" + storePath,
 		"BATCH_LOG_LEVEL=warn", "BATCH_LOG_FORMAT=json", "BATCH_METRICS_ADDR=",
 	}
-	workerProc := testenv.StartProcess(b, filepath.Join(bin, "worker"), append(common,
-		"BATCH_BILLING_URL="+emu.URL, "BATCH_BILLING_CONCURRENCY="+strconv.Itoa(s.concurrency)))
+	// The billing concurrency is shared out between the workers, so the
+	// ceiling on concurrent calls stays the same whatever their number.
+	var workerProcs []*testenv.Process
+	for range s.workers {
+		workerProcs = append(workerProcs, testenv.StartProcess(b, filepath.Join(bin, "worker"), append(common,
+			"BATCH_BILLING_URL="+emu.URL, "BATCH_BILLING_CONCURRENCY="+strconv.Itoa(max(1, s.concurrency/s.workers)))))
+	}
 	port := testenv.FreePort(b)
 	endpoint := testenv.StartProcess(b, filepath.Join(bin, "starter"), append(common,
 		"BATCH_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port), "BATCH_WINDOW="+strconv.Itoa(s.window)))
@@ -145,7 +156,10 @@ func runService(b *testing.B, s settings) serviceResult {
 	elapsed := time.Since(start)
 
 	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(),
-		workerRSS: workerProc.PeakRSS(), endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 7}
+		endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 7}
+	for _, w := range workerProcs {
+		res.workerRSS = max(res.workerRSS, w.PeakRSS())
+	}
 	calls, err := emu.Admin.Calls(context.Background())
 	require.NoError(b, err)
 	res.callRate = float64(len(calls)) / elapsed.Seconds()

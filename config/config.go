@@ -57,12 +57,13 @@ type Config struct {
 
 	CheckSearchAttributes bool `envconfig:"CHECK_SEARCH_ATTRIBUTES" default:"true" desc:"refuse to start when the namespace lacks the search attributes the workflows set"`
 
-	BillingURL         string        `envconfig:"BILLING_URL" default:"http://127.0.0.1:8090" desc:"PortaBilling admin realm base URL"`
-	BillingLogin       string        `envconfig:"BILLING_LOGIN" default:"admin" desc:"PortaBilling API user"`
-	BillingPassword    string        `envconfig:"BILLING_PASSWORD" default:"admin-secret" desc:"PortaBilling API password"`
-	BillingTimeout     time.Duration `envconfig:"BILLING_TIMEOUT" default:"25s" desc:"timeout of one billing HTTP call"`
-	BillingInsecureTLS bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
-	BillingConcurrency int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
+	BillingURL          string        `envconfig:"BILLING_URL" default:"http://127.0.0.1:8090" desc:"PortaBilling admin realm base URL"`
+	BillingLogin        string        `envconfig:"BILLING_LOGIN" default:"admin" desc:"PortaBilling API user"`
+	BillingPassword     string        `envconfig:"BILLING_PASSWORD" default:"admin-secret" desc:"PortaBilling API password"`
+	BillingTimeout      time.Duration `envconfig:"BILLING_TIMEOUT" default:"25s" desc:"timeout of one billing HTTP call"`
+	BillingInsecureTLS  bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
+	BillingConcurrency  int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
+	ActivitiesPerSecond float64       `envconfig:"ACTIVITIES_PER_SECOND" default:"0" desc:"activities per second the whole task queue may start, across all workers (Temporal enforces it); 0 means no limit"`
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on BATCH_HTTP_ADDR)"`
 
@@ -113,6 +114,7 @@ func (c Config) Validate() error {
 	check((c.TemporalTLSCert == "") == (c.TemporalTLSKey == ""),
 		"%s_TEMPORAL_TLS_CERT and %s_TEMPORAL_TLS_KEY go together", Prefix, Prefix)
 	check(c.CodecKeys == "" || c.CodecKeysFile == "", "set %s_CODEC_KEYS or %s_CODEC_KEYS_FILE, not both", Prefix, Prefix)
+	check(c.ActivitiesPerSecond >= 0, "%s_ACTIVITIES_PER_SECOND must not be negative, got %g", Prefix, c.ActivitiesPerSecond)
 	check(c.BillingConcurrency > 0, "%s_BILLING_CONCURRENCY must be positive, got %d", Prefix, c.BillingConcurrency)
 	for name, raw := range map[string]string{"BILLING_URL": c.BillingURL, "TEMPORAL_UI_URL": c.TemporalUIURL} {
 		u, err := url.Parse(raw)

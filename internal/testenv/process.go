@@ -137,7 +137,7 @@ func StartTemporalProcess(t testing.TB) *TemporalProcess {
 	return tp
 }
 
-// WaitReady waits until the server answers health checks.
+// WaitReady waits until the server passes health checks.
 func (tp *TemporalProcess) WaitReady() {
 	tp.t.Helper()
 	deadline := time.Now().Add(time.Minute)
