@@ -48,6 +48,11 @@ func load(b *testing.B) settings {
 		require.NoError(b, err, "BENCH_CUSTOMERS")
 		s.customers = n
 	}
+	if v := os.Getenv("BENCH_WINDOW"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(b, err, "BENCH_WINDOW")
+		s.window = n
+	}
 	if v := os.Getenv("BENCH_WORKERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(b, err, "BENCH_WORKERS")
