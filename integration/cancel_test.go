@@ -77,7 +77,9 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 			t.Errorf("activity %s ended cancelled", scheduled[a.GetScheduledEventId()])
 		}
 	}
-	for _, name := range []string{"AddAlias", "RemoveAlias", "TerminateAccounts", "RemoveCustomer", "Finish"} {
+	// Finish runs as a local activity, so it shows as a marker, not here;
+	// the report above shows that it ran.
+	for _, name := range []string{"AddAlias", "RemoveAlias", "TerminateAccounts", "RemoveCustomer"} {
 		assert.True(t, completed[name], "activity %s did not complete", name)
 	}
 	assert.False(t, completed["SetDisplay"], "no step may start after the cancel")

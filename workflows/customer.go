@@ -92,6 +92,8 @@ type customerRun struct {
 	log   log.Logger
 	// lastStatus is the CustomerStatus search attribute last set.
 	lastStatus string
+	// local runs Begin and Finish as local activities.
+	local bool
 }
 
 // Customer creates one customer in billing: the customer, its accounts,
@@ -118,6 +120,7 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 		lastStatus: store.StatusRunning,
 	}
 
+	c.local = workflow.GetVersion(ctx, changeLocalBookkeeping, workflow.DefaultVersion, 1) == 1
 	err := c.forward(workflow.WithActivityOptions(ctx, forwardOptions))
 	cancelled := ctx.Err() != nil
 	if err == nil {
@@ -149,12 +152,8 @@ func (c *customerRun) forward(ctx workflow.Context) error {
 	c.res.FailedStep = StepBegin
 	c.publish(ctx, "loading the row")
 	var begin activities.BeginResult
-	// Begin only touches the store, so it gets the short bookkeeping
-	// timeout: a task lost under load is retried in seconds, not minutes.
-	bctx := withSummary(workflow.WithActivityOptions(ctx, bookkeepingOptions), "load row and mark it running")
-	err := workflow.ExecuteActivity(bctx, acts.Begin,
-		activities.BeginInput{CustomerRef: c.ref, WorkflowID: c.res.WorkflowID}).Get(ctx, &begin)
-	if err != nil {
+	beginIn := activities.BeginInput{CustomerRef: c.ref, WorkflowID: c.res.WorkflowID}
+	if err := c.bookkeeping(ctx, "load row and mark it running", acts.Begin, beginIn).Get(ctx, &begin); err != nil {
 		return err
 	}
 	c.res.Login, c.res.Name, c.res.Ignored = begin.Login, begin.Name, begin.Ignored
@@ -309,6 +308,18 @@ func (c *customerRun) compensate(ctx workflow.Context, cause error, cancelled bo
 	}
 }
 
+// bookkeeping runs a store-only activity: locally for customers started
+// since changeLocalBookkeeping, as a regular activity with the short
+// bookkeeping timeout for older ones.
+func (c *customerRun) bookkeeping(ctx workflow.Context, summary string, activity, in any) workflow.Future {
+	if c.local {
+		opts := localOptions
+		opts.Summary = summary
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, opts), activity, in)
+	}
+	return workflow.ExecuteActivity(withSummary(workflow.WithActivityOptions(ctx, bookkeepingOptions), summary), activity, in)
+}
+
 // finish writes the outcome to the store, also after a cancel.
 func (c *customerRun) finish(ctx workflow.Context) {
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
@@ -320,7 +331,7 @@ func (c *customerRun) finish(ctx workflow.Context) {
 	}
 	in := activities.FinishInput{BatchID: c.in.BatchID, Index: c.in.Index, WorkflowID: c.res.WorkflowID,
 		Status: c.res.Status, Result: data}
-	if err := workflow.ExecuteActivity(dctx, acts.Finish, in).Get(dctx, nil); err != nil {
+	if err := c.bookkeeping(dctx, "record the outcome", acts.Finish, in).Get(dctx, nil); err != nil {
 		c.log.Error("record customer outcome", "error", err)
 	}
 }

@@ -43,6 +43,10 @@ func (s *customerSuite) SetupTest() {
 	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 		s.calls = append(s.calls, info.ActivityType.Name)
 	})
+	// Begin and Finish run as local activities.
+	s.env.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {
+		s.calls = append(s.calls, info.ActivityType.Name)
+	})
 }
 
 func (s *customerSuite) AfterTest(_, _ string) {

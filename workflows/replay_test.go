@@ -12,7 +12,9 @@ import (
 
 // Histories recorded from real runs of earlier releases must replay on
 // today's code: a change that breaks them would strand running batches
-// after a deploy, and needs workflow.GetVersion. Record new ones with
+// after a deploy, and needs workflow.GetVersion. The files without a
+// prefix predate the local-bookkeeping change; those named
+// local-bookkeeping-* were recorded after it. Record new ones with
 // RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./integration/.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
