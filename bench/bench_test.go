@@ -73,7 +73,7 @@ func load(b *testing.B) settings {
 func BenchmarkService(b *testing.B) {
 	s := load(b)
 	svc := runService(b, s)
-	ceiling := runCeiling(b, s, svc.activitiesPerCustomer)
+	ceiling := runCeiling(b, s, svc.activitiesPerCustomer, svc.localPerCustomer)
 	direct := runDirect(b, s)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
@@ -82,7 +82,8 @@ func BenchmarkService(b *testing.B) {
 	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
 	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
 		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
-	fmt.Fprintf(tw, "Temporal ceiling (%d trivial activities a customer)\t%.1f\t\t\t\t\t\n", svc.activitiesPerCustomer, ceiling)
+	fmt.Fprintf(tw, "Temporal ceiling (%d trivial activities and %d local ones a customer)\t%.1f\t\t\t\t\t\n",
+		svc.activitiesPerCustomer, svc.localPerCustomer, ceiling)
 	fmt.Fprintf(tw, "direct billing loop, no Temporal\t%.1f\t\t\t\t\t\n", direct)
 	_ = tw.Flush()
 	fmt.Printf("largest batch run: %d events, %s of history, in %d runs\n",
@@ -104,7 +105,10 @@ type serviceResult struct {
 	workerRSS, endpointRSS           int64
 	maxEvents, maxHistoryBytes       int64
 	runs                             int
-	activitiesPerCustomer            int
+	// activitiesPerCustomer and localPerCustomer count a customer's
+	// regular and local activities: the billing steps and the store-only
+	// Begin and Finish.
+	activitiesPerCustomer, localPerCustomer int
 }
 
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
@@ -161,7 +165,7 @@ func runService(b *testing.B, s settings) serviceResult {
 	elapsed := time.Since(start)
 
 	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(),
-		endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 7}
+		endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 5, localPerCustomer: 2}
 	for _, w := range workerProcs {
 		res.workerRSS = max(res.workerRSS, w.PeakRSS())
 	}
@@ -217,7 +221,7 @@ func batchHistory(b *testing.B, c client.Client, workflowID string) (int64, int6
 }
 
 // runCeiling runs the same number of customers as trivial children.
-func runCeiling(b *testing.B, s settings, activities int) float64 {
+func runCeiling(b *testing.B, s settings, activities, local int) float64 {
 	tp := testenv.StartTemporalProcess(b)
 	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default"}, zap.NewNop(), nil, nil)
 	require.NoError(b, err)
@@ -231,7 +235,7 @@ func runCeiling(b *testing.B, s settings, activities int) float64 {
 
 	start := time.Now()
 	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: "ceiling"}, "CeilingParent",
-		bench.CeilingInput{Total: s.customers, Window: s.window, PerRun: 500, Activities: activities})
+		bench.CeilingInput{Total: s.customers, Window: s.window, PerRun: 500, Activities: activities, Local: local})
 	require.NoError(b, err)
 	require.NoError(b, run.Get(context.Background(), nil))
 	return float64(s.customers) / time.Since(start).Seconds()

@@ -11,10 +11,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// CeilingInput shapes the ceiling workflow like a batch.
+// CeilingInput shapes the ceiling workflow like a batch. Each child runs
+// Activities regular and Local local activities, as a customer does.
 type CeilingInput struct {
-	Total, Window, PerRun, Activities int
-	Next                              int
+	Total, Window, PerRun, Activities, Local int
+	Next                                     int
 }
 
 // CeilingParent starts Total children at most Window at a time and
@@ -29,7 +30,7 @@ func CeilingParent(ctx workflow.Context, in CeilingInput) error {
 		running++
 		started++
 		in.Next++
-		fut := workflow.ExecuteChildWorkflow(ctx, CeilingChild, in.Activities)
+		fut := workflow.ExecuteChildWorkflow(ctx, CeilingChild, in.Activities, in.Local)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			_ = fut.Get(gctx, nil)
 			running--
@@ -44,12 +45,19 @@ func CeilingParent(ctx workflow.Context, in CeilingInput) error {
 	return nil
 }
 
-// CeilingChild runs n trivial activities one after another, as a customer
-// runs its steps.
-func CeilingChild(ctx workflow.Context, n int) error {
+// CeilingChild runs one trivial local activity, n trivial activities one
+// after another, then another local one, as a customer runs its steps.
+func CeilingChild(ctx workflow.Context, n, local int) error {
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: workflowTimeout})
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: workflowTimeout})
-	for range n {
-		if err := workflow.ExecuteActivity(ctx, Noop).Get(ctx, nil); err != nil {
+	for i := range n + local {
+		var err error
+		if i == 0 || i > n {
+			err = workflow.ExecuteLocalActivity(lctx, Noop).Get(ctx, nil)
+		} else {
+			err = workflow.ExecuteActivity(ctx, Noop).Get(ctx, nil)
+		}
+		if err != nil {
 			return err
 		}
 	}
