@@ -28,7 +28,7 @@ type Activities struct {
 	Billing *billing.Client
 	Store   store.Store
 	Metrics Metrics
-	// Webhook, when its URL is set, is told when a batch ends.
+	// Webhook, when its URL is set, receives an event when a batch ends.
 	Webhook Webhook
 }
 
@@ -153,7 +153,7 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) error {
 type SetBatchStateInput struct {
 	BatchID string
 	State   string
-	// Reason says why a batch is paused.
+	// Reason is the cause of a pause.
 	Reason string `json:",omitempty"`
 }
 

@@ -37,8 +37,8 @@ func (a *Activities) CreateCustomer(ctx context.Context, ref CustomerRef) (Creat
 	info["note"] = billing.WithMark(note, ref.Mark)
 	id, err := a.Billing.AddCustomer(ctx, info)
 	if billing.ClassOf(err) == billing.ClassDuplicate {
-		// The first attempt may have created it and lost the answer, or
-		// the login belongs to someone else: the lookup tells which.
+		// The first attempt may have created it and lost the response,
+		// or the login belongs to someone else. The lookup shows which.
 		found, lerr := a.Billing.GetCustomerByName(ctx, p.Name)
 		if lerr != nil {
 			return CreateCustomerResult{}, classify("look up customer", lerr)

@@ -39,8 +39,8 @@ var NonRetryableErrorTypes = []string{
 	ErrorTypeConflict, ErrorTypeDuplicate, ErrorTypeNotFound, ErrorTypeInvalid, ErrorTypeRejected,
 }
 
-// Fault is the detail attached to an activity's application error: what
-// billing answered, for the customer's result.
+// Fault is the detail attached to an activity's application error: the
+// fault billing returned, for the customer's result.
 type Fault struct {
 	Method  string `json:"method,omitempty"`
 	Code    string `json:"code,omitempty"`
@@ -54,8 +54,8 @@ const (
 	bruteForceRetryDelay = 5 * time.Minute
 )
 
-// classify turns a billing error into the application error that tells
-// Temporal whether to retry. what names the step for the message.
+// classify turns a billing error into the application error that decides
+// whether Temporal retries. what names the step for the message.
 func classify(what string, err error) error {
 	if err == nil {
 		return nil

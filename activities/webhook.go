@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 )
 
-// Webhook is where the service reports finished batches.
+// Webhook is the receiver of the service's reports on finished batches.
 type Webhook struct {
 	// URL receives a POST with a CompletionEvent; "" sends nothing.
 	URL string
@@ -56,8 +56,8 @@ func Sign(secret string, body []byte) string {
 }
 
 // NotifyCompletion posts the batch's final state and counts to the
-// webhook. Any answer but 2xx, and any transport error, is retried, so the
-// event is delivered at least once; receivers deduplicate by batch_id.
+// webhook. Any status but 2xx, and any transport error, is retried, so the
+// event is delivered at least once. Receivers deduplicate by batch_id.
 func (a *Activities) NotifyCompletion(ctx context.Context, in NotifyInput) error {
 	if a.Webhook.URL == "" {
 		return nil
@@ -90,7 +90,7 @@ func (a *Activities) NotifyCompletion(ctx context.Context, in NotifyInput) error
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("completion webhook answered %d", resp.StatusCode)
+		return fmt.Errorf("completion webhook returned status %d", resp.StatusCode)
 	}
 	activity.GetLogger(ctx).Info("completion webhook delivered", "batch_id", in.BatchID, "state", in.State)
 	return nil

@@ -236,7 +236,7 @@ func (s *Server) operate(w http.ResponseWriter, r *http.Request, name string,
 	s.writeData(w, format, http.StatusAccepted, OperationReply{BatchID: b.ID, Request: name, Message: message})
 }
 
-// loadBatch reads the batch named in the path, or answers 404 or 503.
+// loadBatch reads the batch named in the path, or writes 404 or 503.
 func (s *Server) loadBatch(w http.ResponseWriter, r *http.Request, format string) (store.Batch, bool) {
 	id := r.PathValue("id")
 	b, err := s.store.Batch(r.Context(), id)
@@ -272,7 +272,7 @@ func (s *Server) loadAll(w http.ResponseWriter, r *http.Request, format string) 
 	return b, recs, true
 }
 
-// answerFormat picks JSON unless ?format=xml or Accept asks for XML.
+// answerFormat picks JSON unless ?format=xml or Accept requests XML.
 func answerFormat(r *http.Request) string {
 	if q := strings.ToLower(r.URL.Query().Get("format")); q == formatJSON || q == formatXML {
 		return q

@@ -259,7 +259,7 @@ func negotiate(r *http.Request, suffix, body string) string {
 }
 
 // acceptAs decodes the body as format, validates it, stores it and starts
-// its workflow, then responds in the answer format.
+// its workflow, then responds in the given response format.
 func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, format, answer string) {
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		s.tooLarge(w, answer, rk)
@@ -468,7 +468,7 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 		r.Method, r.URL.Path)
 }
 
-// retryAfter is sent with 503 answers.
+// retryAfter is sent with 503 responses.
 const retryAfter = 30 * time.Second
 
 // errorThreshold reads a request's error threshold: error_threshold is

@@ -156,7 +156,7 @@ func (t TemporalWorkflows) retryOnce(ctx context.Context, batchID string, req wo
 	return res, nil
 }
 
-// classifyUpdateError tells a validator's rejection, which is the
+// classifyUpdateError separates a validator's rejection, which is the
 // caller's mistake, from trouble reaching Temporal.
 func classifyUpdateError(err error) error {
 	var appErr *temporal.ApplicationError

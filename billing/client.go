@@ -1,7 +1,7 @@
 // Package billing is a client for the subset of the PortaBilling JSON API
 // that provisioning needs. It shares one session per Client, logs in again
 // when billing reports the session dead, and classifies every failure (see
-// Class). It knows nothing of Temporal.
+// Class). It does not depend on Temporal.
 package billing
 
 import (
@@ -32,7 +32,7 @@ type Options struct {
 	Timeout time.Duration
 	// InsecureTLS skips certificate checks, for self-signed test servers.
 	InsecureTLS bool
-	// Observe, when set, is told the duration and outcome of each call.
+	// Observe, when set, receives the duration and outcome of each call.
 	Observe func(method string, took time.Duration, err error)
 }
 
@@ -167,7 +167,7 @@ func (c *Client) login(ctx context.Context) (string, error) {
 	}
 	if res.AccessToken == "" {
 		return "", &TransportError{Method: "Session.login",
-			Err: errors.New("login answer has no access_token")}
+			Err: errors.New("login response has no access_token")}
 	}
 	c.log.Info("logged in to billing", zap.String("billing_login", c.opts.Login))
 	return res.AccessToken, nil
@@ -209,7 +209,7 @@ func (c *Client) send(ctx context.Context, method, token string, params, out any
 	return decodeAnswer(method, resp.StatusCode, data, out)
 }
 
-// decodeAnswer turns one HTTP answer into a result, a Fault or a
+// decodeAnswer turns one HTTP response into a result, a Fault or a
 // TransportError. Only a JSON fault envelope on a 500 is a Fault: a proxy's
 // HTML page on any status is transport trouble and never a business error.
 func decodeAnswer(method string, status int, data []byte, out any) error {
@@ -217,7 +217,7 @@ func decodeAnswer(method string, status int, data []byte, out any) error {
 	case status == http.StatusOK:
 		if !json.Valid(data) {
 			return &TransportError{Method: method, Status: status,
-				Err: errors.New("answer is not JSON")}
+				Err: errors.New("response is not JSON")}
 		}
 		if err := checkSuccessFlag(data); err != nil {
 			return &TransportError{Method: method, Status: status, Err: err}
@@ -227,7 +227,7 @@ func decodeAnswer(method string, status int, data []byte, out any) error {
 		}
 		if err := json.Unmarshal(data, out); err != nil {
 			return &TransportError{Method: method, Status: status,
-				Err: fmt.Errorf("decode answer: %w", err)}
+				Err: fmt.Errorf("decode response: %w", err)}
 		}
 		return nil
 	case status == http.StatusInternalServerError:
@@ -242,7 +242,7 @@ func decodeAnswer(method string, status int, data []byte, out any) error {
 		return &Fault{Method: method, Code: env.FaultCode, Message: env.FaultString}
 	default:
 		return &TransportError{Method: method, Status: status,
-			Err: fmt.Errorf("unexpected answer %q", snippet(data))}
+			Err: fmt.Errorf("unexpected response %q", snippet(data))}
 	}
 }
 
@@ -253,7 +253,7 @@ func checkSuccessFlag(data []byte) error {
 		Success *Int `json:"success"`
 	}
 	if json.Unmarshal(data, &flag) == nil && flag.Success != nil && *flag.Success == 0 {
-		return errors.New(`answer says {"success": 0}`)
+		return errors.New(`response is {"success": 0}`)
 	}
 	return nil
 }

@@ -111,7 +111,7 @@ func classifyFaultCode(code string) Class {
 // retrying, except for a 4xx, which means the base URL or realm is wrong.
 type TransportError struct {
 	Method string
-	Status int // HTTP status, 0 when no answer arrived
+	Status int // HTTP status, 0 when no response arrived
 	Err    error
 }
 
@@ -124,7 +124,7 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Misconfigured reports a 4xx answer: wrong base URL, port or realm.
+// Misconfigured reports a 4xx response: wrong base URL, port or realm.
 func (e *TransportError) Misconfigured() bool {
 	return e.Status >= 400 && e.Status < 500
 }

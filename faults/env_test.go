@@ -65,7 +65,7 @@ func (e *emuServer) serve(ln net.Listener) {
 	go func() { _ = e.hs.Serve(ln) }()
 }
 
-// Down stops answering: connections are refused.
+// Down stops serving, so connections are refused.
 func (e *emuServer) Down() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -75,7 +75,7 @@ func (e *emuServer) Down() {
 	}
 }
 
-// Up answers again on the same address.
+// Up serves again on the same address.
 func (e *emuServer) Up(t *testing.T) {
 	t.Helper()
 	ln, err := net.Listen("tcp", e.addr)

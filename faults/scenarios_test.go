@@ -19,7 +19,7 @@ import (
 
 // unreliableBilling makes about 20% of calls fail for transport reasons:
 // 503 pages, calls that hang past the client's timeout, and changes that
-// are applied but whose answer is lost.
+// are applied but whose response is lost.
 func unreliableBilling(t *testing.T, e *emuServer, seed uint64) {
 	t.Helper()
 	for _, rule := range []emulator.FaultRule{
@@ -119,26 +119,21 @@ func TestFault5BusinessFaultAtEachStep(t *testing.T) {
 	s := startStack(t, stackOptions{window: 10})
 	ctx := context.Background()
 	b := testenv.MakeBatch(t, 6, 5)
-	fail := func(i int, method, path, value string) {
+	fail := func(method, path, value string) {
 		_, err := s.emu.Admin.AddFault(ctx, emulator.FaultRule{Method: method, Match: map[string]string{path: value},
 			Action: emulator.ActionFault, FaultCode: "Server.Test.refused", FaultString: "refused for the test"})
 		require.NoError(t, err)
-	}
-	row := func(i int) *struct{ name, account, alias string } {
-		r := b.CustData[i]
-		return &struct{ name, account, alias string }{r.Customer.Customer.PersonalInformation.Name,
-			r.Account.AccountRequest.AccountsToCreate[1].AcntId, testenv.Digits(r.AliasNumber)}
 	}
 	for i := range b.CustData {
 		b.CustData[i].DisplayName = fmt.Sprintf("Display %d", i)
 	}
 	b.CustData[4].ExtensionNo = "901"
 	b.CustData[4].Account.AccountRequest.AccountsToCreate[0].Extension = "901"
-	fail(0, "Customer.add_customer", "customer_info.name", row(0).name)
-	fail(1, "Account.add_account", "account_info.id", row(1).account)
-	fail(2, "Account.add_alias", "alias_info.id", row(2).alias)
-	fail(3, "Account.update_service_features", "service_features.0.attributes.0.values.0", "Display 3")
-	fail(4, "Customer.add_customer_extension", "id", "901")
+	fail("Customer.add_customer", "customer_info.name", b.CustData[0].Customer.Customer.PersonalInformation.Name)
+	fail("Account.add_account", "account_info.id", b.CustData[1].Account.AccountRequest.AccountsToCreate[1].AcntId)
+	fail("Account.add_alias", "alias_info.id", testenv.Digits(b.CustData[2].AliasNumber))
+	fail("Account.update_service_features", "service_features.0.attributes.0.values.0", "Display 3")
+	fail("Customer.add_customer_extension", "id", "901")
 	id := s.submit(t, b)
 
 	rep := s.waitDone(t, id, 3*time.Minute)

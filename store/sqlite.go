@@ -227,7 +227,7 @@ func (s *SQLite) AddRowVersion(ctx context.Context, batchID string, index int, d
 
 // StartCustomer implements Store.
 func (s *SQLite) StartCustomer(ctx context.Context, batchID string, index int, workflowID string) error {
-	// An activity retried after a lost answer must not count twice, so
+	// An activity retried after a lost response must not count twice, so
 	// the attempt counts only when the workflow id changes.
 	res, err := s.db.ExecContext(ctx, `UPDATE customers SET status = ?,
 		attempts = attempts + (CASE WHEN workflow_id = ? THEN 0 ELSE 1 END),

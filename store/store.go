@@ -40,14 +40,14 @@ const (
 type Batch struct {
 	ID         string
 	WorkflowID string
-	// RequestHash is the SHA-256 of the canonical request, which tells a
+	// RequestHash is the SHA-256 of the canonical request. It separates a
 	// resubmission from a different request under the same id.
 	RequestHash string
 	Total       int
 	ResellerID  int64
 	ProductID   int64
 	State       string
-	// StateReason says why a batch is paused; "" otherwise.
+	// StateReason is the cause of a pause, and "" otherwise.
 	StateReason string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

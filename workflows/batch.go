@@ -21,8 +21,8 @@ type batchRun struct {
 	started int
 	// lastState is the state last written to the store and search.
 	lastState string
-	// ended is the final state once the batch has ended; the progress
-	// query still answers then.
+	// ended is the final state once the batch has ended. The progress
+	// query reports it then.
 	ended string
 	log   log.Logger
 }
@@ -166,8 +166,8 @@ func (b *batchRun) startNext(ctx workflow.Context) {
 func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions {
 	return workflow.ChildWorkflowOptions{
 		WorkflowID: CustomerWorkflowID(in.BatchID, in.Index, in.Attempt),
-		// A terminated batch asks its customers to cancel, so they roll
-		// back instead of stopping half-made.
+		// A terminated batch requests cancellation of its customers, so
+		// they roll back instead of stopping half-made.
 		ParentClosePolicy:   enums.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 		WaitForCancellation: true,
 		StaticSummary:       customerSummary(in),
@@ -275,10 +275,11 @@ func (b *batchRun) cancelled(ctx workflow.Context) (BatchResult, error) {
 // publishState refreshes the UI details and, when the state changed, the
 // store and the BatchStatus search attribute.
 func (b *batchRun) publishState(ctx workflow.Context) {
-	workflow.SetCurrentDetails(ctx, b.details(workflow.Now(ctx)))
 	if state := b.state(); state != b.lastState {
 		b.writeState(ctx, state)
+		return
 	}
+	workflow.SetCurrentDetails(ctx, b.details(workflow.Now(ctx)))
 }
 
 func (b *batchRun) writeState(ctx workflow.Context, state string) {

@@ -33,7 +33,7 @@ type BatchInput struct {
 	Attempts map[int]int `json:",omitempty"`
 	// Queue lists accepted retries that have not started yet.
 	Queue []RetryItem `json:",omitempty"`
-	// Paused stops new customers from starting; PauseReason says why.
+	// Paused stops new customers from starting. PauseReason gives the cause.
 	Paused      bool   `json:",omitempty"`
 	PauseReason string `json:",omitempty"`
 	// ThresholdTripped records that the error threshold paused the batch
@@ -87,7 +87,7 @@ type ProgressRequest struct {
 	Limit int
 }
 
-// Progress is the answer of the progress query: the batch's state, counts
+// Progress is the result of the progress query: the batch's state, counts
 // by status, an estimate of when it ends, and one page of customers.
 type Progress struct {
 	BatchID     string
@@ -196,7 +196,7 @@ func (b *batchRun) checkThreshold() {
 		failed, done, float64(failed)*100/float64(done), t.MaxFailedPercent))
 }
 
-// progress builds the progress query's answer.
+// progress builds the progress query's result.
 func (b *batchRun) progress(now time.Time, req ProgressRequest) Progress {
 	counts := b.counts()
 	p := Progress{
@@ -263,7 +263,7 @@ func (b *batchRun) details(now time.Time) string {
 
 // RestartInput builds the input of a new run for a batch whose workflow
 // has ended, from the statuses and attempt counts the store recorded, so
-// that a retry of an ended batch sees every customer as it was.
+// that a retry of an ended batch starts from every customer as it was.
 func RestartInput(batchID string, resellerID int64, statuses []string, attempts []int) BatchInput {
 	outcomes := make([]byte, len(statuses))
 	in := BatchInput{BatchID: batchID, Total: len(statuses), ResellerID: resellerID, Next: len(statuses),

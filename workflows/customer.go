@@ -365,7 +365,7 @@ func stepError(err error) *StepError {
 
 // drawAccountIDs returns the id of every account, drawing the random
 // digits of generated ids once. SideEffect records them in history, so
-// every later attempt and every replay sees the same ids.
+// every later attempt and every replay uses the same ids.
 func drawAccountIDs(ctx workflow.Context, slots []activities.AccountSlot) ([]string, error) {
 	var ids []string
 	err := workflow.SideEffect(ctx, func(workflow.Context) any {

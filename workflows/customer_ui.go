@@ -46,7 +46,7 @@ func (c *customerRun) publish(ctx workflow.Context, step string) {
 }
 
 // announceLogin makes the customer findable by login once the row is
-// loaded: the parent starts the child before it knows the login.
+// loaded, because the parent starts the child before the login is known.
 func (c *customerRun) announceLogin(ctx workflow.Context) {
 	if c.res.Login == "" {
 		return

@@ -46,7 +46,7 @@ var undoOptions = workflow.ActivityOptions{
 }
 
 // bookkeepingOptions run activities that only touch the service's own
-// store; they retry until the store answers.
+// store. They retry until the store responds.
 var bookkeepingOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 30 * time.Second,
 	RetryPolicy: &temporal.RetryPolicy{

@@ -178,8 +178,8 @@ type client struct {
 	http    *http.Client
 }
 
-// do sends one request and copies the body of a successful answer to out.
-// An error answer becomes an error that carries the server's message.
+// do sends one request and copies the body of a successful response to
+// out. An error response becomes an error that carries the server's message.
 func (c *client) do(ctx context.Context, out io.Writer, method, path string, body any) error {
 	var reader io.Reader
 	if body != nil {

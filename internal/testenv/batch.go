@@ -47,4 +47,3 @@ func MakeBatch(t testing.TB, n, seed int) *wire.BatchCustomerCreation {
 	}
 	return b
 }
-

@@ -99,12 +99,12 @@ func StartTemporalWith(t testing.TB, attrs temporal.SearchAttributes) *testsuite
 		}
 	})
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		Stdout:       out,
-		Stderr:       out,
-		ExistingPath: TemporalBinary(t),
-		DBFilename:   filepath.Join(t.TempDir(), "temporal.db"),
-		LogLevel:     "warn",
-		ExtraArgs:    DevServerArgs,
+		Stdout:           out,
+		Stderr:           out,
+		ExistingPath:     TemporalBinary(t),
+		DBFilename:       filepath.Join(t.TempDir(), "temporal.db"),
+		LogLevel:         "warn",
+		ExtraArgs:        DevServerArgs,
 		SearchAttributes: attrs,
 		ClientOptions: &client.Options{
 			Logger: app.SDKLogger(zap.NewNop()),
