@@ -266,11 +266,18 @@ func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, 
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
-	dto, soapVersion, err := decode(r, format)
+	dto, soapVersion, err := decode(r, format, wire.DecodeOptions{MaxCustomers: s.opts.MaxCustomers})
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.tooLarge(w, answer, rk)
+			return
+		}
+		var tooLong *wire.TooLongError
+		if errors.As(err, &tooLong) {
+			s.log.Info("request rejected: too many customers", zap.String("route", r.URL.Path))
+			s.writeErrorSOAP(w, rk, soapVersion, answer, http.StatusBadRequest,
+				wire.ValidationStatus([]wire.FieldError{tooLong.FieldError}))
 			return
 		}
 		ct := r.Header.Get("Content-Type")
@@ -305,15 +312,15 @@ func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, 
 	s.answerAccepted(w, rk, soapVersion, answer, batch)
 }
 
-func decode(r *http.Request, format string) (*wire.BatchCustomerCreation, wire.SOAPVersion, error) {
+func decode(r *http.Request, format string, opts wire.DecodeOptions) (*wire.BatchCustomerCreation, wire.SOAPVersion, error) {
 	switch format {
 	case formatJSON:
-		dto, err := wire.DecodeJSON(r.Body)
+		dto, err := wire.DecodeJSONWith(r.Body, opts)
 		return dto, 0, err
 	case "soap":
-		return wire.DecodeSOAP(r.Body)
+		return wire.DecodeSOAPWith(r.Body, opts)
 	}
-	dto, err := wire.DecodeXML(r.Body)
+	dto, err := wire.DecodeXMLWith(r.Body, opts)
 	return dto, 0, err
 }
 

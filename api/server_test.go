@@ -242,6 +242,23 @@ func TestValidationErrorInXML(t *testing.T) {
 	assert.Empty(t, f.starter.started)
 }
 
+// A batch over the customer limit is refused while it is read, with the
+// validation answer a decoded batch over the limit would get.
+func TestTooManyCustomers(t *testing.T) {
+	f := newFixture(t, api.Options{MaxCustomers: 2})
+	for _, tt := range []struct{ route, contentType, file string }{
+		{"/xml/oneway/BatchCustomerCreation", "application/xml", "batch-3-customers.xml"},
+		{"/json/oneway/BatchCustomerCreation", "application/json", "batch-3-customers.json"},
+		{"/soap12", "application/soap+xml", "batch-3-customers.soap12.xml"},
+	} {
+		a := f.do(t, http.MethodPost, tt.route, tt.contentType, sample(t, tt.file))
+		assert.Equal(t, http.StatusBadRequest, a.status, tt.route)
+		assert.Contains(t, a.body, "TooLong", tt.route)
+		assert.Contains(t, a.body, "more than 2 customers", tt.route)
+	}
+	assert.Empty(t, f.starter.started)
+}
+
 func TestLicenseChecked(t *testing.T) {
 	f := newFixture(t, api.Options{Licenses: []string{"PP2-LIC-OTHER"}})
 	a := f.do(t, http.MethodPost, "/json/oneway/BatchCustomerCreation", "application/json", sample(t, "batch-3-customers.json"))

@@ -1,15 +1,16 @@
 package bench_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/portaplus2/batchcustomers/internal/testenv"
 	"github.com/portaplus2/batchcustomers/provision"
 	"github.com/portaplus2/batchcustomers/store"
+	"github.com/portaplus2/batchcustomers/wire"
 )
 
 // settings of one benchmark run, from BENCH_* variables.
@@ -86,6 +88,7 @@ func BenchmarkService(b *testing.B) {
 		svc.activitiesPerCustomer, svc.localPerCustomer, ceiling)
 	fmt.Fprintf(tw, "direct billing loop, no Temporal\t%.1f\t\t\t\t\t\n", direct)
 	_ = tw.Flush()
+	fmt.Printf("request: %s of XML, accepted in %s\n", mib(svc.bodyBytes), svc.accepted.Round(time.Millisecond))
 	fmt.Printf("largest batch run: %d events, %s of history, in %d runs\n",
 		svc.maxEvents, mib(svc.maxHistoryBytes), svc.runs)
 	fmt.Printf("ratio service / Temporal ceiling: %.2f\n", svc.rate/ceiling)
@@ -105,6 +108,10 @@ type serviceResult struct {
 	workerRSS, endpointRSS           int64
 	maxEvents, maxHistoryBytes       int64
 	runs                             int
+	// accepted is how long the endpoint took to answer the request of
+	// bodyBytes.
+	accepted  time.Duration
+	bodyBytes int64
 	// activitiesPerCustomer and localPerCustomer count a customer's
 	// regular and local activities: the billing steps and the store-only
 	// Begin and Finish.
@@ -141,15 +148,19 @@ func runService(b *testing.B, s settings) serviceResult {
 		return err == nil && resp.StatusCode == http.StatusOK
 	}, time.Minute, 100*time.Millisecond)
 
-	batch := testenv.MakeBatch(b, s.customers, 0)
-	body, err := json.Marshal(batch)
+	// The batch goes in as DataContract XML, the largest form clients send.
+	body, err := wire.EncodeXML(testenv.MakeBatch(b, s.customers, 0), nil)
 	require.NoError(b, err)
 	start := time.Now()
-	resp, err := http.Post(base+"/json/reply/BatchCustomerCreation", "application/json", strings.NewReader(string(body)))
+	resp, err := http.Post(base+"/xml/reply/BatchCustomerCreation", "application/xml", bytes.NewReader(body))
 	require.NoError(b, err)
 	var reply api.AcceptedReply
-	require.NoError(b, json.NewDecoder(resp.Body).Decode(&reply))
+	require.NoError(b, xml.NewDecoder(resp.Body).Decode(&reply))
 	resp.Body.Close()
+	require.Equal(b, http.StatusOK, resp.StatusCode)
+	accepted := time.Since(start)
+	bodyBytes := int64(len(body))
+	body = nil
 	for {
 		r, err := http.Get(base + "/batches/" + reply.BatchID + "?limit=1")
 		require.NoError(b, err)
@@ -164,7 +175,7 @@ func runService(b *testing.B, s settings) serviceResult {
 	}
 	elapsed := time.Since(start)
 
-	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(),
+	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(), accepted: accepted, bodyBytes: bodyBytes,
 		endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 5, localPerCustomer: 2}
 	for _, w := range workerProcs {
 		res.workerRSS = max(res.workerRSS, w.PeakRSS())

@@ -36,11 +36,12 @@ type Config struct {
 	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
 	HTTPTLSCert  string `envconfig:"HTTP_TLS_CERT" desc:"PEM certificate to serve the endpoint over HTTPS; needs BATCH_HTTP_TLS_KEY"`
 	HTTPTLSKey   string `envconfig:"HTTP_TLS_KEY" desc:"PEM private key of BATCH_HTTP_TLS_CERT"`
-	MaxBodyBytes int64  `envconfig:"MAX_BODY_BYTES" default:"67108864" desc:"largest request body in bytes; larger ones get 413"`
+	MaxBodyBytes int64  `envconfig:"MAX_BODY_BYTES" default:"268435456" desc:"largest request body in bytes; larger ones get 413"`
 	MaxCustomers int    `envconfig:"MAX_CUSTOMERS" default:"10000" desc:"most customers (CsvData rows) in one request"`
 	Licenses     string `envconfig:"LICENSES" desc:"comma-separated licence keys a request must carry; empty disables the check"`
 
-	StorePath string `envconfig:"STORE_PATH" default:".run/batches.db" desc:"SQLite file of accepted batches, shared by the endpoint and the workers"`
+	StorePath string `envconfig:"STORE_PATH" default:".run/batches.db" desc:"SQLite file of accepted batches, shared by the endpoint and the workers; used when BATCH_STORE_URL is empty"`
+	StoreURL  string `envconfig:"STORE_URL" desc:"postgres:// or postgresql:// URL of a shared PostgreSQL store, for an endpoint and workers on several hosts; empty uses the SQLite file at BATCH_STORE_PATH"`
 
 	Window         int `envconfig:"WINDOW" default:"20" desc:"customers of one batch created at the same time"`
 	ChildrenPerRun int `envconfig:"CHILDREN_PER_RUN" default:"500" desc:"customers a batch run starts before it continues as new"`
@@ -95,7 +96,10 @@ func (c Config) Validate() error {
 	check(c.TemporalAddress != "", "%s_TEMPORAL_ADDRESS is empty", Prefix)
 	check(c.TemporalNamespace != "", "%s_TEMPORAL_NAMESPACE is empty", Prefix)
 	check(c.TaskQueue != "", "%s_TASK_QUEUE is empty", Prefix)
-	check(c.StorePath != "", "%s_STORE_PATH is empty", Prefix)
+	check(c.StoreURL != "" || c.StorePath != "", "%s_STORE_PATH is empty", Prefix)
+	if err := checkStoreURL(c.StoreURL); err != nil {
+		errs = append(errs, err)
+	}
 	check(c.MaxBodyBytes > 0, "%s_MAX_BODY_BYTES must be positive, got %d", Prefix, c.MaxBodyBytes)
 	check(c.MaxCustomers > 0, "%s_MAX_CUSTOMERS must be positive, got %d", Prefix, c.MaxCustomers)
 	check(c.Window > 0 && c.Window <= 1000, "%s_WINDOW must be between 1 and 1000, got %d", Prefix, c.Window)
@@ -125,6 +129,28 @@ func (c Config) Validate() error {
 		"%s_LOG_LEVEL must be debug, info, warn or error, got %q", Prefix, c.LogLevel)
 	check(oneOf(c.LogFormat, "console", "json"), "%s_LOG_FORMAT must be console or json, got %q", Prefix, c.LogFormat)
 	return errors.Join(errs...)
+}
+
+// checkStoreURL accepts an empty value or a postgres:// or postgresql://
+// URL. Its messages never quote the value, which may hold a password.
+func checkStoreURL(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			// url.Error quotes the whole URL.
+			err = uerr.Err
+		}
+		return fmt.Errorf("%s_STORE_URL is not a valid URL: %v", Prefix, err)
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("%s_STORE_URL must be a postgres:// or postgresql:// URL, got scheme %q; "+
+			"leave it empty to use the SQLite file at %s_STORE_PATH", Prefix, u.Scheme, Prefix)
+	}
+	return nil
 }
 
 // LicenseKeys returns the configured licence keys.

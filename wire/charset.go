@@ -1,11 +1,8 @@
 package wire
 
 import (
-	"bytes"
 	"io"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -26,72 +23,6 @@ func (s sourceEncoding) isUTF16() bool {
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// readBody reads the whole body and returns it as UTF-8 when it arrived as
-// UTF-16, or unchanged otherwise (minus a UTF-8 byte order mark). Bytes of a
-// single-byte charset that an XML declaration names are left for the XML
-// decoder's CharsetReader.
-func readBody(r io.Reader) ([]byte, sourceEncoding, error) {
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, sourceUTF8, wrapDecodeError("", err, "read the request body: %v", err)
-	}
-
-	switch {
-	case bytes.HasPrefix(raw, utf8BOM):
-		return raw[len(utf8BOM):], sourceUTF8, nil
-	case bytes.HasPrefix(raw, []byte{0xFF, 0xFE}):
-		return decodeUTF16(raw[2:], sourceUTF16LE)
-	case bytes.HasPrefix(raw, []byte{0xFE, 0xFF}):
-		return decodeUTF16(raw[2:], sourceUTF16BE)
-	}
-
-	// Without a byte order mark, UTF-16 shows as a zero byte next to the
-	// first character ('<' or '{'), which is ASCII in every body we accept.
-	if len(raw) >= 2 && raw[0] != 0 && raw[1] == 0 {
-		return decodeUTF16(raw, sourceUTF16LE)
-	}
-	if len(raw) >= 2 && raw[0] == 0 && raw[1] != 0 {
-		return decodeUTF16(raw, sourceUTF16BE)
-	}
-	return raw, sourceUTF8, nil
-}
-
-// decodeUTF16 converts UTF-16 bytes to UTF-8, rejecting an odd length and
-// unpaired surrogates instead of replacing them.
-func decodeUTF16(raw []byte, enc sourceEncoding) ([]byte, sourceEncoding, error) {
-	if len(raw)%2 != 0 {
-		return nil, enc, decodeErrorf("", "the body looks like UTF-16 but has an odd number of bytes; "+
-			"send complete UTF-16 or UTF-8")
-	}
-
-	units := make([]uint16, len(raw)/2)
-	for i := range units {
-		hi, lo := raw[2*i+1], raw[2*i]
-		if enc == sourceUTF16BE {
-			hi, lo = lo, hi
-		}
-		units[i] = uint16(hi)<<8 | uint16(lo)
-	}
-
-	out := make([]byte, 0, len(units))
-	for i := 0; i < len(units); i++ {
-		u := rune(units[i])
-		if !utf16.IsSurrogate(u) {
-			out = utf8.AppendRune(out, u)
-			continue
-		}
-		if i+1 < len(units) {
-			if r := utf16.DecodeRune(u, rune(units[i+1])); r != utf8.RuneError {
-				out = utf8.AppendRune(out, r)
-				i++
-				continue
-			}
-		}
-		return nil, enc, decodeErrorf("", "the UTF-16 body has an unpaired surrogate at byte %d", 2*i)
-	}
-	return out, enc, nil
-}
 
 // singleByteCharsets are the non-Unicode encodings an XML declaration may
 // name: Latin-1, its Windows superset 1252 and its euro-sign variant
@@ -180,21 +111,4 @@ func declarationEncoding(declaration string) (string, bool) {
 	}
 	value, _, found := strings.Cut(rest[1:], rest[:1])
 	return value, found
-}
-
-// checkUTF8 rejects a body that is not valid UTF-8. encoding/json would
-// replace the bad bytes with U+FFFD and carry on.
-func checkUTF8(body []byte) error {
-	if utf8.Valid(body) {
-		return nil
-	}
-	offset := 0
-	for offset < len(body) {
-		r, size := utf8.DecodeRune(body[offset:])
-		if r == utf8.RuneError && size == 1 {
-			break
-		}
-		offset += size
-	}
-	return decodeErrorf("", "the body is not valid UTF-8 (first bad byte at offset %d); send UTF-8", offset)
 }

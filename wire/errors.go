@@ -5,6 +5,36 @@ import (
 	"strings"
 )
 
+// maxListItems caps the list items of one document, across all its lists,
+// so that a body of many tiny elements cannot grow a huge DTO. A batch of
+// 10,000 customers with a few accounts each has well under 100,000.
+const maxListItems = 1_000_000
+
+// DecodeOptions limit what a decoder accepts.
+type DecodeOptions struct {
+	// MaxCustomers stops decoding at the first CustData row past it, with
+	// a *TooLongError; 0 means no limit.
+	MaxCustomers int
+}
+
+// TooLongError is a body with more customers than DecodeOptions allows,
+// found while decoding. The HTTP layer answers it as the validation error
+// it carries, as it would answer the same body after decoding.
+type TooLongError struct {
+	FieldError
+}
+
+func (e *TooLongError) Error() string {
+	return e.FieldName + ": " + e.Message
+}
+
+func tooManyCustomers(max int) *TooLongError {
+	return &TooLongError{FieldError{
+		ErrorCode: CodeTooLong, FieldName: "CustData",
+		Message: fmt.Sprintf("the batch has more than %d customers, the maximum; split it into smaller batches", max),
+	}}
+}
+
 // DecodeError is a request body that cannot be read as a BatchCustomerCreation.
 // The HTTP layer returns 400 SerializationException for it.
 type DecodeError struct {

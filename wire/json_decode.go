@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -19,24 +18,31 @@ import (
 //
 // Every error is a *DecodeError.
 func DecodeJSON(r io.Reader) (*BatchCustomerCreation, error) {
-	body, _, err := readBody(r)
+	return DecodeJSONWith(r, DecodeOptions{})
+}
+
+// DecodeJSONWith is DecodeJSON within opts.
+func DecodeJSONWith(r io.Reader, opts DecodeOptions) (*BatchCustomerCreation, error) {
+	body, src, err := openBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkUTF8(body); err != nil {
-		return nil, err
-	}
-
 	b := &BatchCustomerCreation{}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	first, skipped, err := firstNonSpace(body)
+	switch {
+	case err != nil:
+		return nil, err
+	case first == 0:
 		return b, nil
-	}
-	if trimmed[0] == '<' {
+	case first == '<':
 		return nil, decodeErrorf("", "the body looks like XML, but this route reads JSON; "+
 			"send it to an /xml/ route or with Content-Type: application/xml")
 	}
-	if err := decodeJSONDocument(body, reflect.ValueOf(b).Elem(), rootContract); err != nil {
+	var stream io.Reader = body
+	if !src.isUTF16() {
+		stream = &utf8Reader{src: body, offset: skipped}
+	}
+	if err := decodeJSONDocument(stream, reflect.ValueOf(b).Elem(), rootContract, opts); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -45,12 +51,14 @@ func DecodeJSON(r io.Reader) (*BatchCustomerCreation, error) {
 // jsonReader walks the tokens of one JSON document and caps its nesting.
 type jsonReader struct {
 	dec   *json.Decoder
+	opts  DecodeOptions
 	depth int
+	items int // list items decoded so far
 }
 
 // decodeJSONDocument reads one JSON object (or null) into v.
-func decodeJSONDocument(body []byte, v reflect.Value, c *contract) error {
-	j := &jsonReader{dec: json.NewDecoder(bytes.NewReader(body))}
+func decodeJSONDocument(body io.Reader, v reflect.Value, c *contract, opts DecodeOptions) error {
+	j := &jsonReader{dec: json.NewDecoder(body), opts: opts}
 	j.dec.UseNumber()
 
 	tok, err := j.next("")
@@ -68,7 +76,12 @@ func decodeJSONDocument(body []byte, v reflect.Value, c *contract) error {
 		return decodeErrorf("", "the body is %s; expected a JSON object", describeToken(tok))
 	}
 
-	if _, err := j.dec.Token(); !errors.Is(err, io.EOF) {
+	_, err = j.dec.Token()
+	var decodeErr *DecodeError
+	switch {
+	case errors.As(err, &decodeErr):
+		return decodeErr
+	case !errors.Is(err, io.EOF):
 		return decodeErrorf("", "unexpected data after the JSON object; send one object")
 	}
 	return nil
@@ -78,6 +91,11 @@ func decodeJSONDocument(body []byte, v reflect.Value, c *contract) error {
 func (j *jsonReader) next(path string) (json.Token, error) {
 	tok, err := j.dec.Token()
 	if err != nil {
+		var decodeErr *DecodeError
+		if errors.As(err, &decodeErr) {
+			// The body stream's own error: bad UTF-8 or UTF-16.
+			return nil, decodeErr
+		}
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
 			return nil, wrapDecodeError(path, err, "malformed JSON at byte offset %d: %v", syntax.Offset, err)
@@ -242,6 +260,9 @@ func (j *jsonReader) decodeList(fv reflect.Value, m *member, path string) error 
 		}
 		if tok != json.Delim('{') {
 			return decodeErrorf(itemPath, "a list item is %s; each item must be an object", describeToken(tok))
+		}
+		if err := checkItems(&j.items, j.opts, path, items.Len()); err != nil {
+			return err
 		}
 		item := reflect.New(m.elem.typ).Elem()
 		if err := j.decodeObject(item, m.elem, itemPath); err != nil {

@@ -63,11 +63,16 @@ func (v SOAPVersion) String() string {
 //
 // Every error is a *DecodeError.
 func DecodeSOAP(r io.Reader) (*BatchCustomerCreation, SOAPVersion, error) {
-	body, src, err := readBody(r)
+	return DecodeSOAPWith(r, DecodeOptions{})
+}
+
+// DecodeSOAPWith is DecodeSOAP within opts.
+func DecodeSOAPWith(r io.Reader, opts DecodeOptions) (*BatchCustomerCreation, SOAPVersion, error) {
+	body, src, err := openBody(r)
 	if err != nil {
 		return nil, 0, err
 	}
-	x := newXMLReader(body, src)
+	x := newXMLReader(body, src, opts)
 	envelope, err := x.firstElement("a SOAP Envelope")
 	if err != nil {
 		return nil, 0, err

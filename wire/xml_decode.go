@@ -30,20 +30,27 @@ const (
 //
 // Every error is a *DecodeError.
 func DecodeXML(r io.Reader) (*BatchCustomerCreation, error) {
-	body, src, err := readBody(r)
+	return DecodeXMLWith(r, DecodeOptions{})
+}
+
+// DecodeXMLWith is DecodeXML within opts.
+func DecodeXMLWith(r io.Reader, opts DecodeOptions) (*BatchCustomerCreation, error) {
+	body, src, err := openBody(r)
 	if err != nil {
 		return nil, err
 	}
-	trimmed := bytes.TrimSpace(body)
-	if len(trimmed) == 0 {
+	first, _, err := firstNonSpace(body)
+	switch {
+	case err != nil:
+		return nil, err
+	case first == 0:
 		return &BatchCustomerCreation{}, nil
-	}
-	if trimmed[0] == '{' || trimmed[0] == '[' {
+	case first == '{' || first == '[':
 		return nil, decodeErrorf("", "the body looks like JSON, but this route reads XML; "+
 			"send it to a /json/ route or with Content-Type: application/json")
 	}
 
-	x := newXMLReader(body, src)
+	x := newXMLReader(body, src, opts)
 	start, err := x.firstElement("a <BatchCustomerCreation> element")
 	if err != nil {
 		return nil, err
@@ -62,15 +69,17 @@ func DecodeXML(r io.Reader) (*BatchCustomerCreation, error) {
 type xmlReader struct {
 	dec   *xml.Decoder
 	src   sourceEncoding
+	opts  DecodeOptions
 	depth int
+	items int // list items decoded so far
 	// charsetErr keeps the DecodeError the CharsetReader returned, which the
 	// xml package wraps in its own error.
 	charsetErr error
 }
 
-func newXMLReader(body []byte, src sourceEncoding) *xmlReader {
-	x := &xmlReader{src: src}
-	x.dec = xml.NewDecoder(bytes.NewReader(body))
+func newXMLReader(body io.Reader, src sourceEncoding, opts DecodeOptions) *xmlReader {
+	x := &xmlReader{src: src, opts: opts}
+	x.dec = xml.NewDecoder(body)
 	x.dec.Strict = true
 	pick := charsetReader(src)
 	x.dec.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
@@ -119,8 +128,12 @@ func (x *xmlReader) tokenError(path string, err error) error {
 	if x.charsetErr != nil {
 		return x.charsetErr
 	}
+	var decodeErr *DecodeError
 	var syntax *xml.SyntaxError
 	switch {
+	case errors.As(err, &decodeErr):
+		// The body stream's own error: bad UTF-16.
+		return decodeErr
 	case errors.As(err, &syntax) && secretMember(path):
 		// The parser's message quotes the offending text, which is part
 		// of a password or licence here.
@@ -522,6 +535,9 @@ func (x *xmlReader) decodeList(fv reflect.Value, m *member, path string) error {
 				return decodeErrorf(itemPath, "a list item is i:nil; leave the item out instead")
 			}
 
+			if err := checkItems(&x.items, x.opts, path, items.Len()); err != nil {
+				return err
+			}
 			item := reflect.New(m.elem.typ).Elem()
 			if err := x.decodeObject(item, m.elem, itemPath); err != nil {
 				return err
@@ -529,6 +545,19 @@ func (x *xmlReader) decodeList(fv reflect.Value, m *member, path string) error {
 			items = reflect.Append(items, item)
 		}
 	}
+}
+
+// checkItems counts one more list item of the document, the index-th of
+// the list at path, against the limits.
+func checkItems(count *int, opts DecodeOptions, path string, index int) error {
+	*count++
+	if *count > maxListItems {
+		return decodeErrorf(path, "the body has more than %d list items; split it into smaller batches", maxListItems)
+	}
+	if path == "CustData" && opts.MaxCustomers > 0 && index >= opts.MaxCustomers {
+		return tooManyCustomers(opts.MaxCustomers)
+	}
+	return nil
 }
 
 // dictionaryEntryPrefix starts the element name of a dictionary entry. The
