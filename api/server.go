@@ -380,12 +380,10 @@ func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCust
 	if err != nil {
 		return store.Batch{}, failure{http.StatusBadRequest, wire.ResponseStatus{ErrorCode: "Invalid", Message: err.Error()}}, err
 	}
-	canonical, err := json.Marshal(dto)
+	hash, err := requestHash(dto)
 	if err != nil {
-		return store.Batch{}, internalFailure(), fmt.Errorf("encode request: %w", err)
+		return store.Batch{}, internalFailure(), err
 	}
-	sum := sha256.Sum256(canonical)
-	hash := hex.EncodeToString(sum[:])
 	id := hash[:32]
 	if key := r.Header.Get("Idempotency-Key"); key != "" {
 		if !idempotencyKey.MatchString(key) {
@@ -408,6 +406,9 @@ func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCust
 			rows[i].Login = c.Customer.PersonalInformation.Login
 			rows[i].Name = c.Customer.PersonalInformation.Name
 		}
+		// The row now carries the customer, so drop the decoded one: a
+		// large batch is then held once, not twice.
+		dto.CustData[i] = wire.CsvData{}
 	}
 	b := store.Batch{
 		ID: id, WorkflowID: workflows.BatchWorkflowID(id), RequestHash: hash,
@@ -444,6 +445,27 @@ func (s *Server) admit(ctx context.Context, r *http.Request, dto *wire.BatchCust
 	s.log.Info("batch accepted", zap.String("batch_id", id), zap.String("workflow_id", stored.WorkflowID),
 		zap.Int("customers", len(rows)), zap.Bool("new", created), zap.String("ui_url", s.uiURL(stored.WorkflowID)))
 	return stored, failure{}, nil
+}
+
+// requestHash returns the hex SHA-256 of the request's canonical JSON: the
+// request without its customers, then each customer. Encoding them one at a
+// time keeps a large batch from being encoded whole into one buffer.
+func requestHash(dto *wire.BatchCustomerCreation) (string, error) {
+	h := sha256.New()
+	head := *dto
+	head.CustData = nil
+	data, err := json.Marshal(head)
+	if err != nil {
+		return "", fmt.Errorf("encode request: %w", err)
+	}
+	h.Write(data)
+	for i := range dto.CustData {
+		if data, err = json.Marshal(&dto.CustData[i]); err != nil {
+			return "", fmt.Errorf("encode customer %d: %w", i, err)
+		}
+		h.Write(data)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func internalFailure() failure {
