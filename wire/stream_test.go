@@ -120,7 +120,6 @@ func TestDecodeReadError(t *testing.T) {
 	}
 }
 
-
 // Decoding stops at the first customer over the limit, and at the millionth
 // list item of a document, before either can grow the DTO further.
 func TestDecodeLimits(t *testing.T) {
