@@ -57,12 +57,14 @@ func (a *Activities) CreateAccounts(ctx context.Context, in CreateAccountsInput)
 }
 
 func (a *Activities) ensureAccount(ctx context.Context, in CreateAccountsInput, id string, info map[string]any) (int64, error) {
-	found, err := a.Billing.GetAccountByID(ctx, id)
-	if err != nil {
-		return 0, classify("look up account", err)
-	}
-	if found != nil {
-		return adoptAccount(found, in)
+	if retried(ctx) {
+		found, err := a.Billing.GetAccountByID(ctx, id)
+		if err != nil {
+			return 0, classify("look up account", err)
+		}
+		if found != nil {
+			return adoptAccount(found, in)
+		}
 	}
 	iAccount, err := a.Billing.AddAccount(ctx, info)
 	if billing.ClassOf(err) == billing.ClassDuplicate {

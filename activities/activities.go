@@ -167,3 +167,11 @@ func (a *Activities) SetBatchState(ctx context.Context, in SetBatchStateInput) e
 func (a *Activities) SkipPending(ctx context.Context, batchID string) (int, error) {
 	return a.Store.SkipPending(ctx, batchID)
 }
+
+// retried reports whether an earlier attempt of this activity may have
+// reached billing. Only then is a lookup before each create worth its round
+// trip: on a first attempt the create itself finds a record that exists,
+// by failing as a duplicate, and the lookup after that tells whose it is.
+func retried(ctx context.Context) bool {
+	return activity.GetInfo(ctx).Attempt > 1
+}

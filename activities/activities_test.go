@@ -222,6 +222,45 @@ func TestAccountsAliasDisplayAndExtensions(t *testing.T) {
 	}
 }
 
+// On a first attempt nothing is looked up before it is created: a clean
+// customer with two accounts, an alias, a display and two extensions costs
+// eleven billing calls (and the login).
+func TestFirstAttemptCallsOnly(t *testing.T) {
+	f := newFixture(t, emulator.Config{})
+	r := ref(0)
+	iCustomer, err := f.createCustomer(t, r)
+	require.NoError(t, err)
+	v, err := f.env.ExecuteActivity(f.acts.CreateAccounts,
+		activities.CreateAccountsInput{CustomerRef: r, ICustomer: iCustomer, IDs: []string{"12025550101", "12025550102"}})
+	require.NoError(t, err)
+	var accs activities.CreateAccountsResult
+	require.NoError(t, v.Get(&accs))
+	_, err = f.env.ExecuteActivity(f.acts.AddAlias, activities.AliasInput{CustomerRef: r, IMasterAccount: accs.Accounts[0].IAccount})
+	require.NoError(t, err)
+	_, err = f.env.ExecuteActivity(f.acts.SetDisplay, activities.DisplayInput{CustomerRef: r,
+		Accounts: []int64{accs.Accounts[0].IAccount, accs.Accounts[1].IAccount}})
+	require.NoError(t, err)
+	_, err = f.env.ExecuteActivity(f.acts.AddExtensions,
+		activities.ExtensionsInput{CustomerRef: r, ICustomer: iCustomer, Accounts: accs.Accounts})
+	require.NoError(t, err)
+
+	calls, err := f.emu.Admin.Calls(context.Background())
+	require.NoError(t, err)
+	var methods []string
+	for _, c := range calls {
+		methods = append(methods, c.Method)
+	}
+	assert.Equal(t, []string{
+		"Session.login",
+		"Customer.add_customer",
+		"Account.add_account", "Account.add_account",
+		"Account.add_alias", "Account.get_account_info",
+		"Account.update_service_features", "Account.get_account_info",
+		"Account.update_service_features", "Account.get_account_info",
+		"Customer.add_customer_extension", "Customer.add_customer_extension",
+	}, methods)
+}
+
 func TestAccountHeldByStrangerIsConflict(t *testing.T) {
 	f := newFixture(t, emulator.Config{})
 	stranger, err := f.bill.AddCustomer(context.Background(), map[string]any{"name": "Someone Else", "iso_4217": "USD"})

@@ -20,13 +20,15 @@ func (a *Activities) CreateCustomer(ctx context.Context, ref CustomerRef) (Creat
 	if err != nil {
 		return CreateCustomerResult{}, err
 	}
-	found, err := a.Billing.GetCustomerByName(ctx, p.Name)
-	if err != nil {
-		return CreateCustomerResult{}, classify("look up customer", err)
-	}
-	if found != nil {
-		id, err := adoptCustomer(found, ref.Mark)
-		return CreateCustomerResult{ICustomer: id}, err
+	if retried(ctx) {
+		found, err := a.Billing.GetCustomerByName(ctx, p.Name)
+		if err != nil {
+			return CreateCustomerResult{}, classify("look up customer", err)
+		}
+		if found != nil {
+			id, err := adoptCustomer(found, ref.Mark)
+			return CreateCustomerResult{ICustomer: id}, err
+		}
 	}
 
 	info := make(map[string]any, len(p.Customer)+1)
@@ -37,8 +39,9 @@ func (a *Activities) CreateCustomer(ctx context.Context, ref CustomerRef) (Creat
 	info["note"] = billing.WithMark(note, ref.Mark)
 	id, err := a.Billing.AddCustomer(ctx, info)
 	if billing.ClassOf(err) == billing.ClassDuplicate {
-		// The first attempt may have created it and lost the response,
-		// or the login belongs to someone else. The lookup shows which.
+		// An earlier attempt or run may have created it and lost the
+		// response, or the name belongs to someone else. The lookup
+		// shows which.
 		found, lerr := a.Billing.GetCustomerByName(ctx, p.Name)
 		if lerr != nil {
 			return CreateCustomerResult{}, classify("look up customer", lerr)

@@ -29,9 +29,11 @@ func (a *Activities) AddAlias(ctx context.Context, in AliasInput) (AliasResult, 
 	if p.Alias == "" {
 		return AliasResult{}, nil
 	}
-	found, err := a.Billing.GetAccountByID(ctx, p.Alias)
-	if err != nil {
-		return AliasResult{}, classify("look up alias", err)
+	var found *billing.AccountInfo
+	if retried(ctx) {
+		if found, err = a.Billing.GetAccountByID(ctx, p.Alias); err != nil {
+			return AliasResult{}, classify("look up alias", err)
+		}
 	}
 	if found == nil {
 		err = a.Billing.AddAlias(ctx, in.IMasterAccount, p.Alias)
@@ -185,9 +187,12 @@ func (a *Activities) AddExtensions(ctx context.Context, in ExtensionsInput) (Ext
 }
 
 func (a *Activities) ensureExtension(ctx context.Context, iCustomer int64, number string, iAccount int64, name string) (int64, error) {
-	found, err := a.Billing.FindExtension(ctx, iCustomer, number)
-	if err != nil {
-		return 0, classify("look up extension", err)
+	var found *billing.Extension
+	if retried(ctx) {
+		var err error
+		if found, err = a.Billing.FindExtension(ctx, iCustomer, number); err != nil {
+			return 0, classify("look up extension", err)
+		}
 	}
 	if found == nil {
 		id, err := a.Billing.AddExtension(ctx, iCustomer, number, iAccount, name)

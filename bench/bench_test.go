@@ -44,7 +44,7 @@ type settings struct {
 }
 
 func load(b *testing.B) settings {
-	s := settings{customers: 1000, window: 20, concurrency: 20, workers: 1}
+	s := settings{customers: 1000, window: 40, concurrency: 20, workers: 1}
 	if v := os.Getenv("BENCH_CUSTOMERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(b, err, "BENCH_CUSTOMERS")

@@ -43,7 +43,7 @@ type Config struct {
 	StorePath string `envconfig:"STORE_PATH" default:".run/batches.db" desc:"SQLite file of accepted batches, shared by the endpoint and the workers; used when BATCH_STORE_URL is empty"`
 	StoreURL  string `envconfig:"STORE_URL" desc:"postgres:// or postgresql:// URL of a shared PostgreSQL store, for an endpoint and workers on several hosts; empty uses the SQLite file at BATCH_STORE_PATH"`
 
-	Window         int `envconfig:"WINDOW" default:"20" desc:"customers of one batch created at the same time"`
+	Window         int `envconfig:"WINDOW" default:"40" desc:"customers of one batch created at the same time"`
 	ChildrenPerRun int `envconfig:"CHILDREN_PER_RUN" default:"500" desc:"customers a batch run starts before it continues as new"`
 
 	ErrorThresholdPercent float64 `envconfig:"ERROR_THRESHOLD_PERCENT" default:"0" desc:"pause a batch when more than this percentage of its finished customers failed; 0 turns the check off"`
