@@ -10,7 +10,7 @@ import (
 )
 
 // DirectLoop creates every row with the same billing calls the service
-// makes, concurrency rows at a time, with no Temporal and no store: the
+// makes on a first attempt, concurrency rows at a time, with no Temporal and no store: the
 // bound that billing alone sets. Generated account ids are not
 // supported; the rows must name their accounts.
 func DirectLoop(ctx context.Context, bc *billing.Client, rows []provision.RowData, concurrency int) error {
@@ -42,18 +42,12 @@ func createDirectly(ctx context.Context, bc *billing.Client, row provision.RowDa
 	if err != nil {
 		return err
 	}
-	if _, err := bc.GetCustomerByName(ctx, p.Name); err != nil {
-		return err
-	}
 	iCustomer, err := bc.AddCustomer(ctx, p.Customer)
 	if err != nil {
 		return fmt.Errorf("add customer %s: %w", p.Name, err)
 	}
 	var accounts []int64
 	for _, a := range p.Accounts {
-		if _, err := bc.GetAccountByID(ctx, a.ID); err != nil {
-			return err
-		}
 		info := map[string]any{"id": a.ID, "i_customer": iCustomer}
 		for k, v := range a.Info {
 			info[k] = v
@@ -65,9 +59,6 @@ func createDirectly(ctx context.Context, bc *billing.Client, row provision.RowDa
 		accounts = append(accounts, id)
 	}
 	if p.Alias != "" {
-		if _, err := bc.GetAccountByID(ctx, p.Alias); err != nil {
-			return err
-		}
 		if err := bc.AddAlias(ctx, accounts[0], p.Alias); err != nil {
 			return err
 		}
@@ -86,9 +77,6 @@ func createDirectly(ctx context.Context, bc *billing.Client, row provision.RowDa
 		}
 	}
 	for _, e := range p.Extensions {
-		if _, err := bc.FindExtension(ctx, iCustomer, e.Number); err != nil {
-			return err
-		}
 		if _, err := bc.AddExtension(ctx, iCustomer, e.Number, accounts[e.Account], e.Name); err != nil {
 			return err
 		}
