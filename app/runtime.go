@@ -2,6 +2,10 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
@@ -16,7 +20,7 @@ import (
 type Runtime struct {
 	Config  config.Config
 	Log     *zap.Logger
-	Store   *store.SQLite
+	Store   store.Store
 	Metrics *metrics.Registry
 	// Codec encrypts payloads; nil when no keys are configured.
 	Codec  *codec.AESGCM
@@ -36,7 +40,7 @@ func Open(ctx context.Context, component string) (*Runtime, error) {
 	if r.Log, err = NewLogger(r.Config, component); err != nil {
 		return r, err
 	}
-	if r.Store, err = store.OpenSQLite(r.Config.StorePath); err != nil {
+	if r.Store, err = OpenStore(ctx, r.Config, r.Log); err != nil {
 		return r, err
 	}
 	if r.Metrics, err = metrics.New(r.Log); err != nil {
@@ -54,6 +58,40 @@ func Open(ctx context.Context, component string) (*Runtime, error) {
 		}
 	}
 	return r, nil
+}
+
+// storeOpenTimeout bounds connecting to a PostgreSQL store at start, so
+// that an unreachable database fails the start instead of hanging it.
+const storeOpenTimeout = 30 * time.Second
+
+// OpenStore opens the store that the config selects: PostgreSQL when
+// StoreURL is set, else the SQLite file at StorePath. It logs the
+// backend and where it is, without the URL's credentials.
+func OpenStore(ctx context.Context, cfg config.Config, log *zap.Logger) (store.Store, error) {
+	if cfg.StoreURL == "" {
+		st, err := store.OpenSQLite(cfg.StorePath)
+		if err != nil {
+			return nil, err
+		}
+		log.Info("store opened", zap.String("store_backend", "sqlite"), zap.String("store_path", cfg.StorePath))
+		return st, nil
+	}
+	u, err := url.Parse(cfg.StoreURL)
+	if err != nil {
+		// config.Validate rejects such a URL before this point. The check
+		// stays for other callers, and the message leaves the URL out.
+		return nil, fmt.Errorf("%s_STORE_URL is not a valid URL", config.Prefix)
+	}
+	host, database := u.Host, strings.TrimPrefix(u.Path, "/")
+	ctx, cancel := context.WithTimeout(ctx, storeOpenTimeout)
+	defer cancel()
+	st, err := store.OpenPostgres(ctx, cfg.StoreURL)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("store opened", zap.String("store_backend", "postgres"),
+		zap.String("store_host", host), zap.String("store_database", database))
+	return st, nil
 }
 
 // Close releases the client, the store and the logger's buffers.

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Creates Temporal's two PostgreSQL databases and brings their schemas up
-# to the version of the admin-tools image. Safe to run again.
+# to the version of the admin-tools image, then creates the service's
+# claim-check store database when BATCH_STORE_DATABASE is set (the
+# service creates its tables itself). Safe to run again.
 set -eu
 
 : "${POSTGRES_SEEDS:?POSTGRES_SEEDS is required}"
@@ -21,4 +23,8 @@ for db in temporal temporal_visibility; do
 	tool --db "$db" setup-schema -v 0.0 || echo "schema of $db already set up"
 	tool --db "$db" update-schema -d "$dir"
 done
+
+if [ -n "${BATCH_STORE_DATABASE:-}" ]; then
+	tool --db "$BATCH_STORE_DATABASE" create || echo "database $BATCH_STORE_DATABASE exists"
+fi
 echo "schemas ready"

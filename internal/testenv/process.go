@@ -90,6 +90,16 @@ func (p *Process) Start() {
 	p.cmd = cmd
 }
 
+// Output returns what the process has written to stdout and stderr so
+// far, across restarts.
+func (p *Process) Output() string {
+	data, err := os.ReadFile(p.log)
+	if err != nil {
+		return fmt.Sprintf("(read %s: %v)", p.log, err)
+	}
+	return string(data)
+}
+
 // Stop sends SIGTERM and waits for the process to end.
 func (p *Process) Stop() { p.signal(syscall.SIGTERM) }
 

@@ -175,7 +175,7 @@ type Stack struct {
 	Temporal *testsuite.DevServer
 	Client   client.Client
 	Emulator *Emulator
-	Store    *store.SQLite
+	Store    store.Store
 	API      *httptest.Server
 	Worker   worker.Worker
 	Log      *zap.Logger
@@ -192,6 +192,9 @@ type StackOptions struct {
 	// Log, when set, receives the logs of the worker, the SDK, the billing
 	// client and the endpoint; the default keeps warnings in the test log.
 	Log *zap.Logger
+	// StoreURL, when set, is the PostgreSQL store (see StartPostgres) of
+	// the worker and the endpoint; the default is a new SQLite file.
+	StoreURL string
 }
 
 // TaskQueue is the task queue of test stacks.
@@ -213,8 +216,13 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	s.Client = c
 	s.Emulator = StartEmulator(t, opts.Emulator)
 
-	st, err := store.OpenSQLite(filepath.Join(t.TempDir(), "batches.db"))
-	require.NoError(t, err)
+	var st store.Store
+	if opts.StoreURL != "" {
+		st, err = store.OpenPostgres(context.Background(), opts.StoreURL)
+	} else {
+		st, err = store.OpenSQLite(filepath.Join(t.TempDir(), "batches.db"))
+	}
+	require.NoError(t, err, "open store")
 	t.Cleanup(func() { _ = st.Close() })
 	s.Store = st
 
