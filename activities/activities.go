@@ -13,9 +13,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/portaplus2/batchcustomers/billing"
 	"github.com/portaplus2/batchcustomers/provision"
@@ -30,6 +34,21 @@ type Activities struct {
 	Metrics Metrics
 	// Webhook, when its URL is set, receives an event when a batch ends.
 	Webhook Webhook
+
+	plansOnce sync.Once
+	plans     *lru.Cache[planKey, *provision.Plan]
+}
+
+// planCacheSize is how many mapped rows a worker keeps. Every step of a
+// customer maps the same row, and a row version never changes once
+// stored, so the steps after the first skip the store read. A few
+// thousand rows of a few KB each suit the window of any one worker.
+const planCacheSize = 4096
+
+// planKey names one version of one row.
+type planKey struct {
+	batchID        string
+	index, version int
 }
 
 // Metrics receives the service's own counters. A nil Metrics counts
@@ -55,6 +74,14 @@ type CustomerRef struct {
 // plan loads and maps the row. A missing row cannot get better with
 // retries, so it is non-retryable.
 func (a *Activities) plan(ctx context.Context, ref CustomerRef) (*provision.Plan, error) {
+	a.plansOnce.Do(func() {
+		a.plans, _ = lru.New[planKey, *provision.Plan](planCacheSize)
+	})
+	key := planKey{ref.BatchID, ref.Index, ref.Version}
+	if p, ok := a.plans.Get(key); ok {
+		return p, nil
+	}
+
 	row, err := a.Store.Row(ctx, ref.BatchID, ref.Index, ref.Version)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, invalid("customer %d (row version %d) of batch %s is not in the store",
@@ -71,6 +98,7 @@ func (a *Activities) plan(ctx context.Context, ref CustomerRef) (*provision.Plan
 	if err != nil {
 		return nil, invalid("customer %d of batch %s: %v", ref.Index, ref.BatchID, err)
 	}
+	a.plans.Add(key, p)
 	return p, nil
 }
 
@@ -125,6 +153,46 @@ func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, err
 	}
 	logger(ctx, in.CustomerRef).Info("customer started",
 		"login", p.Login, "accounts", len(p.Accounts))
+	return out, nil
+}
+
+// RowNamesInput names rows about to start: each index with its row
+// version.
+type RowNamesInput struct {
+	BatchID  string
+	Indexes  []int
+	Versions []int // parallel to Indexes; 0 is the row as accepted
+}
+
+// RowName is a row's login and customer name.
+type RowName struct {
+	Login string `json:",omitempty"`
+	Name  string `json:",omitempty"`
+}
+
+// RowNames returns the login and name of each row, in the order asked.
+// The batch workflow starts customers with them already searchable, which
+// spares each customer a search attribute and memo update of its own.
+func (a *Activities) RowNames(ctx context.Context, in RowNamesInput) ([]RowName, error) {
+	out := make([]RowName, len(in.Indexes))
+	for i, index := range in.Indexes {
+		version := 0
+		if i < len(in.Versions) {
+			version = in.Versions[i]
+		}
+		p, err := a.plan(ctx, CustomerRef{BatchID: in.BatchID, Index: index, Version: version})
+		var appErr *temporal.ApplicationError
+		if errors.As(err, &appErr) {
+			// A missing or unreadable row: the customer itself fails on
+			// it, with the error in its result, so only the name is
+			// left out here.
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[i] = RowName{Login: p.Login, Name: p.Name}
+	}
 	return out, nil
 }
 

@@ -25,7 +25,14 @@ type batchRun struct {
 	// query reports it then.
 	ended string
 	log   log.Logger
+	// rowNames starts customers with their login and name, fetched
+	// ahead into names (see changeRowNames).
+	rowNames bool
+	names    map[rowKey]activities.RowName
 }
+
+// rowKey names one version of a row.
+type rowKey struct{ index, version int }
 
 // Batch runs one child Customer workflow per row, at most Window at a
 // time, and never fails because a customer failed: each outcome is
@@ -43,6 +50,7 @@ func Batch(ctx workflow.Context, in BatchInput) (BatchResult, error) {
 	if err := b.registerHandlers(ctx); err != nil {
 		return BatchResult{}, err
 	}
+	b.rowNames = workflow.GetVersion(ctx, changeRowNames, workflow.DefaultVersion, 1) == 1
 	b.publishState(ctx)
 
 	for {
@@ -134,6 +142,9 @@ func (b *batchRun) runDone() bool {
 // startNext starts the next customer: queued retries first, then the
 // next new row.
 func (b *batchRun) startNext(ctx workflow.Context) {
+	if b.rowNames {
+		b.fetchNames(ctx)
+	}
 	var item RetryItem
 	if len(b.in.Queue) > 0 {
 		item, b.in.Queue = b.in.Queue[0], b.in.Queue[1:]
@@ -148,6 +159,12 @@ func (b *batchRun) startNext(ctx workflow.Context) {
 	b.running++
 
 	in := CustomerInput{BatchID: b.in.BatchID, Index: index, Total: b.in.Total, Attempt: attempt, RowVersion: item.Version}
+	if b.rowNames {
+		key := rowKey{item.Index, item.Version}
+		name := b.names[key]
+		delete(b.names, key)
+		in.Login, in.Name, in.LocalBookkeeping = name.Login, name.Name, true
+	}
 	cctx := workflow.WithChildOptions(ctx, b.childOptions(in))
 	fut := workflow.ExecuteChildWorkflow(cctx, CustomerWorkflowType, in)
 	workflow.Go(ctx, func(gctx workflow.Context) {
@@ -163,7 +180,68 @@ func (b *batchRun) startNext(ctx workflow.Context) {
 	})
 }
 
+// fetchNames loads the logins and names of the next rows to start, unless
+// the next one is loaded already. When that fails, the customers announce
+// their logins themselves.
+func (b *batchRun) fetchNames(ctx workflow.Context) {
+	items := b.upcoming(min(namesChunk, b.in.ChildrenPerRun-b.started))
+	if len(items) == 0 {
+		return
+	}
+	if _, ok := b.names[rowKey{items[0].Index, items[0].Version}]; ok {
+		return
+	}
+	in := activities.RowNamesInput{BatchID: b.in.BatchID}
+	for _, item := range items {
+		in.Indexes = append(in.Indexes, item.Index)
+		in.Versions = append(in.Versions, item.Version)
+	}
+	opts := localOptions
+	opts.Summary = fmt.Sprintf("load logins of %d rows from %d", len(items), items[0].Index)
+	var names []activities.RowName
+	err := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, opts), acts.RowNames, in).Get(ctx, &names)
+	if err != nil {
+		b.log.Warn("load logins of the next rows", "error", err)
+		return
+	}
+	if b.names == nil {
+		b.names = make(map[rowKey]activities.RowName, len(items))
+	}
+	for i, item := range items {
+		if i < len(names) {
+			b.names[rowKey{item.Index, item.Version}] = names[i]
+		}
+	}
+}
+
+// upcoming returns up to n items in the order startNext takes them.
+func (b *batchRun) upcoming(n int) []RetryItem {
+	items := make([]RetryItem, 0, n)
+	for _, q := range b.in.Queue {
+		if len(items) == n {
+			return items
+		}
+		items = append(items, q)
+	}
+	for i := b.in.Next; i < b.in.Total && len(items) < n; i++ {
+		items = append(items, RetryItem{Index: i})
+	}
+	return items
+}
+
 func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions {
+	memo := map[string]any{
+		"batch_id": in.BatchID, "customer_index": in.Index, "customers": in.Total, "attempt": in.Attempt,
+	}
+	attrs := []temporal.SearchAttributeUpdate{
+		SearchAttributeBatchID.ValueSet(in.BatchID),
+		SearchAttributeCustomerIndex.ValueSet(int64(in.Index)),
+		SearchAttributeCustomerStatus.ValueSet(store.StatusRunning),
+	}
+	if in.Login != "" {
+		memo["login"], memo["name"] = in.Login, in.Name
+		attrs = append(attrs, SearchAttributeCustomerLogin.ValueSet(in.Login))
+	}
 	return workflow.ChildWorkflowOptions{
 		WorkflowID: CustomerWorkflowID(in.BatchID, in.Index, in.Attempt),
 		// A terminated batch requests cancellation of its customers, so
@@ -174,14 +252,8 @@ func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions 
 		StaticDetails: fmt.Sprintf("Row %d of batch `%s` (%d customers), attempt %d, row version %d. "+
 			"The current details show the login and the step in progress.",
 			in.Index, in.BatchID, in.Total, in.Attempt, in.RowVersion),
-		Memo: map[string]any{
-			"batch_id": in.BatchID, "customer_index": in.Index, "customers": in.Total, "attempt": in.Attempt,
-		},
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			SearchAttributeBatchID.ValueSet(in.BatchID),
-			SearchAttributeCustomerIndex.ValueSet(int64(in.Index)),
-			SearchAttributeCustomerStatus.ValueSet(store.StatusRunning),
-		),
+		Memo:                  memo,
+		TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
 	}
 }
 

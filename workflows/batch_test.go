@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ type batchEnv struct {
 	acts   *activities.Activities
 	mu     sync.Mutex
 	states []string
+	// nameLoads are the RowNames calls, in order.
+	nameLoads []activities.RowNamesInput
 }
 
 // newBatchEnv registers child as the customer workflow: the real one for
@@ -47,6 +50,17 @@ func newBatchEnv(t *testing.T, child ...interface{}) *batchEnv {
 			b.states = append(b.states, in.State)
 			return nil
 		}).Maybe()
+	b.env.OnActivity(b.acts.RowNames, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.RowNamesInput) ([]activities.RowName, error) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.nameLoads = append(b.nameLoads, in)
+			out := make([]activities.RowName, len(in.Indexes))
+			for i, index := range in.Indexes {
+				out[i] = activities.RowName{Login: fmt.Sprintf("login%d", index), Name: fmt.Sprintf("Customer %d", index)}
+			}
+			return out, nil
+		}).Maybe()
 	t.Cleanup(func() { b.env.AssertExpectations(t) })
 	return b
 }
@@ -63,6 +77,36 @@ func childResult(failed map[int]bool) func(workflow.Context, workflows.CustomerI
 		}
 		return res, nil
 	}
+}
+
+// The batch loads the logins of the rows it starts in chunks and hands
+// each customer its own, with local bookkeeping.
+func TestBatchStartsCustomersWithLogins(t *testing.T) {
+	b := newBatchEnv(t)
+	var mu sync.Mutex
+	inputs := map[int]workflows.CustomerInput{}
+	b.env.OnWorkflow(workflows.CustomerWorkflowType, mock.Anything, mock.Anything).Return(
+		func(ctx workflow.Context, in workflows.CustomerInput) (workflows.CustomerResult, error) {
+			mu.Lock()
+			inputs[in.Index] = in
+			mu.Unlock()
+			return childResult(nil)(ctx, in)
+		})
+
+	b.env.ExecuteWorkflow(workflows.Batch, workflows.BatchInput{BatchID: "b1", Total: 7, Window: 2, ChildrenPerRun: 4})
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, b.env.GetWorkflowError(), &can, "the run's share is four customers")
+
+	require.Len(t, inputs, 4)
+	for i, in := range inputs {
+		assert.Equal(t, fmt.Sprintf("login%d", i), in.Login, "customer %d", i)
+		assert.Equal(t, fmt.Sprintf("Customer %d", i), in.Name, "customer %d", i)
+		assert.True(t, in.LocalBookkeeping, "customer %d", i)
+	}
+	// One load for the run's share, not one per customer.
+	require.Len(t, b.nameLoads, 1)
+	assert.Equal(t, []int{0, 1, 2, 3}, b.nameLoads[0].Indexes)
+	assert.Equal(t, []int{0, 0, 0, 0}, b.nameLoads[0].Versions)
 }
 
 func TestBatchRecordsEveryOutcome(t *testing.T) {

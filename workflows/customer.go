@@ -41,6 +41,14 @@ type CustomerInput struct {
 	// RowVersion selects a corrected row stored with a retry; 0 is the
 	// row as accepted.
 	RowVersion int `json:",omitempty"`
+	// Login and Name are the row's, when the batch workflow started the
+	// customer with them as search attribute and memo already.
+	Login string `json:",omitempty"`
+	Name  string `json:",omitempty"`
+	// LocalBookkeeping runs Begin and Finish as local activities without
+	// asking workflow.GetVersion, whose marker costs a search attribute
+	// update. Only batch workflows that know the change set it.
+	LocalBookkeeping bool `json:",omitempty"`
 }
 
 // CustomerResult is the outcome of an attempt: every billing record it
@@ -120,7 +128,8 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 		lastStatus: store.StatusRunning,
 	}
 
-	c.local = workflow.GetVersion(ctx, changeLocalBookkeeping, workflow.DefaultVersion, 1) == 1
+	c.local = in.LocalBookkeeping ||
+		workflow.GetVersion(ctx, changeLocalBookkeeping, workflow.DefaultVersion, 1) == 1
 	err := c.forward(workflow.WithActivityOptions(ctx, forwardOptions))
 	cancelled := ctx.Err() != nil
 	if err == nil {

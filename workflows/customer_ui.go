@@ -46,9 +46,10 @@ func (c *customerRun) publish(ctx workflow.Context, step string) {
 }
 
 // announceLogin makes the customer findable by login once the row is
-// loaded, because the parent starts the child before the login is known.
+// loaded, when the parent started the child without the login.
 func (c *customerRun) announceLogin(ctx workflow.Context) {
-	if c.res.Login == "" {
+	if c.res.Login == "" || (c.res.Login == c.in.Login && c.res.Name == c.in.Name) {
+		// No login, or the parent started the customer with it.
 		return
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchAttributeCustomerLogin.ValueSet(c.res.Login)); err != nil {

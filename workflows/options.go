@@ -84,3 +84,13 @@ var localOptions = workflow.LocalActivityOptions{
 // local activities. Customers whose history predates it keep regular
 // activities on replay.
 const changeLocalBookkeeping = "local-bookkeeping"
+
+// changeRowNames names the change that has the batch workflow fetch the
+// logins and names of the rows it starts, and start each customer with
+// them already searchable and with local Begin and Finish. Batch runs
+// whose history predates it leave that to the customers.
+const changeRowNames = "row-names"
+
+// namesChunk is how many rows' logins and names the batch workflow fetches
+// in one local activity.
+const namesChunk = 100

@@ -13,9 +13,11 @@ import (
 // Histories recorded from real runs of earlier releases must replay on
 // today's code: a change that breaks them would strand running batches
 // after a deploy, and needs workflow.GetVersion. The files without a
-// prefix predate the local-bookkeeping change; those named
-// local-bookkeeping-* were recorded after it. Record new ones with
-// RECORD_HISTORIES=$PWD/workflows/testdata/histories go test ./integration/.
+// prefix predate the local-bookkeeping change, those named
+// local-bookkeeping-* were recorded after it, and those named row-names-*
+// after the batch workflow began to hand customers their logins. Record
+// new ones with RECORD_HISTORIES=/tmp/histories go test ./integration/,
+// then copy them here under a prefix that names the change.
 func TestReplayRecordedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "histories", "*.json"))
 	require.NoError(t, err)
