@@ -73,6 +73,9 @@ func Dial(cfg config.Config, log *zap.Logger, metrics client.MetricsHandler, pay
 		return nil, err
 	}
 	opts.ConnectionOptions.TLS = tlsConfig
+	if cfg.TemporalCompression == "none" {
+		opts.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	}
 	if cfg.TemporalAPIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(cfg.TemporalAPIKey)
 	}

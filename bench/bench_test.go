@@ -2,15 +2,19 @@ package bench_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -41,10 +45,23 @@ type settings struct {
 	window      int
 	concurrency int
 	workers     int
+	// rounds is how many times the service and the ceiling run.
+	rounds int
+	// compression is BATCH_TEMPORAL_COMPRESSION for the service and the
+	// ceiling alike.
+	compression string
+	// profiles names a folder for CPU profiles of the worker; "" takes
+	// none.
+	profiles string
 }
 
 func load(b *testing.B) settings {
-	s := settings{customers: 1000, window: 40, concurrency: 20, workers: 1}
+	s := settings{customers: 1000, window: 40, concurrency: 20, workers: 1, rounds: 2}
+	if v := os.Getenv("BENCH_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(b, err, "BENCH_ROUNDS")
+		s.rounds = max(1, n)
+	}
 	if v := os.Getenv("BENCH_CUSTOMERS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(b, err, "BENCH_CUSTOMERS")
@@ -60,6 +77,8 @@ func load(b *testing.B) settings {
 		require.NoError(b, err, "BENCH_WORKERS")
 		s.workers = n
 	}
+	s.profiles = os.Getenv("BENCH_PROFILES")
+	s.compression = cmp.Or(os.Getenv("BENCH_COMPRESSION"), "gzip")
 	if v := os.Getenv("BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
 		require.NoError(b, err, "BENCH_LATENCY")
@@ -74,13 +93,30 @@ func load(b *testing.B) settings {
 // in the same run, rather than absolute numbers across runs.
 func BenchmarkService(b *testing.B) {
 	s := load(b)
-	svc := runService(b, s)
-	ceiling := runCeiling(b, s, svc.activitiesPerCustomer, svc.localPerCustomer)
+	// Rounds alternate the service and the ceiling, each on a fresh dev
+	// server, and the best round of each counts: a neighbour's load on
+	// this shared machine only ever slows a run down.
+	var svc serviceResult
+	var ceiling float64
+	var ceilingCPU map[string]time.Duration
+	var svcRates, ceilingRates []string
+	for range s.rounds {
+		r := runService(b, s)
+		svcRates = append(svcRates, fmt.Sprintf("%.1f", r.rate))
+		if r.rate > svc.rate {
+			svc = r
+		}
+		c, cpu := runCeiling(b, s, r.activitiesPerCustomer, r.localPerCustomer)
+		ceilingRates = append(ceilingRates, fmt.Sprintf("%.1f", c))
+		if c > ceiling {
+			ceiling, ceilingCPU = c, cpu
+		}
+	}
 	direct := runDirect(b, s)
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d, %d worker(s)\n",
-		s.customers, s.latency, s.window, s.concurrency, s.workers)
+	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d, %d worker(s), "+
+		"gRPC compression %s\n", s.customers, s.latency, s.window, s.concurrency, s.workers, s.compression)
 	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
 	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
 		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
@@ -88,6 +124,10 @@ func BenchmarkService(b *testing.B) {
 		svc.activitiesPerCustomer, svc.localPerCustomer, ceiling)
 	fmt.Fprintf(tw, "direct billing loop, no Temporal\t%.1f\t\t\t\t\t\n", direct)
 	_ = tw.Flush()
+	fmt.Printf("customers/s of each round: service %s, Temporal ceiling %s (the best counts)\n",
+		strings.Join(svcRates, " "), strings.Join(ceilingRates, " "))
+	fmt.Printf("CPU ms per customer, service: %s\n", cpuLine(svc.cpu, s.customers))
+	fmt.Printf("CPU ms per customer, Temporal ceiling: %s\n", cpuLine(ceilingCPU, s.customers))
 	fmt.Printf("request: %s of XML, accepted in %s\n", mib(svc.bodyBytes), svc.accepted.Round(time.Millisecond))
 	fmt.Printf("largest batch run: %d events, %s of history, in %d runs\n",
 		svc.maxEvents, mib(svc.maxHistoryBytes), svc.runs)
@@ -108,6 +148,9 @@ type serviceResult struct {
 	workerRSS, endpointRSS           int64
 	maxEvents, maxHistoryBytes       int64
 	runs                             int
+	// cpu is the CPU time each process used, from start to the end of
+	// the batch.
+	cpu map[string]time.Duration
 	// accepted is how long the endpoint took to answer the request of
 	// bodyBytes.
 	accepted  time.Duration
@@ -121,6 +164,7 @@ type serviceResult struct {
 func mib(n int64) string { return fmt.Sprintf("%.0f MiB", float64(n)/(1<<20)) }
 
 func runService(b *testing.B, s settings) serviceResult {
+	selfStart := selfCPU()
 	tp := testenv.StartTemporalProcess(b)
 	emu := testenv.StartEmulator(b, emulator.Config{Latency: s.latency, JournalSize: s.customers * 30})
 	storePath := filepath.Join(b.TempDir(), "batches.db")
@@ -128,13 +172,21 @@ func runService(b *testing.B, s settings) serviceResult {
 	common := []string{
 		"BATCH_TEMPORAL_ADDRESS=" + tp.Address, "BATCH_TASK_QUEUE=bench", "BATCH_STORE_PATH=" + storePath,
 		"BATCH_LOG_LEVEL=warn", "BATCH_LOG_FORMAT=json", "BATCH_METRICS_ADDR=",
+		"BATCH_TEMPORAL_COMPRESSION=" + s.compression,
 	}
 	// The billing concurrency is shared out between the workers, so the
 	// ceiling on concurrent calls stays the same whatever their number.
 	var workerProcs []*testenv.Process
+	var workerProfiles []string
 	for range s.workers {
-		workerProcs = append(workerProcs, testenv.StartProcess(b, filepath.Join(bin, "worker"), append(common,
-			"BATCH_BILLING_URL="+emu.URL, "BATCH_BILLING_CONCURRENCY="+strconv.Itoa(max(1, s.concurrency/s.workers)))))
+		env := append(common, "BATCH_BILLING_URL="+emu.URL,
+			"BATCH_BILLING_CONCURRENCY="+strconv.Itoa(max(1, s.concurrency/s.workers)))
+		if s.profiles != "" {
+			addr := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(b))
+			env = append(env, "BATCH_PPROF_ADDR="+addr)
+			workerProfiles = append(workerProfiles, addr)
+		}
+		workerProcs = append(workerProcs, testenv.StartProcess(b, filepath.Join(bin, "worker"), env))
 	}
 	port := testenv.FreePort(b)
 	endpoint := testenv.StartProcess(b, filepath.Join(bin, "starter"), append(common,
@@ -161,6 +213,12 @@ func runService(b *testing.B, s settings) serviceResult {
 	accepted := time.Since(start)
 	bodyBytes := int64(len(body))
 	body = nil
+	if len(workerProfiles) > 0 {
+		// A profile of the first worker over most of the run.
+		seconds := max(5, int(float64(s.customers)/20*0.8))
+		go saveProfile(b, "http://"+workerProfiles[0]+"/debug/pprof/profile?seconds="+strconv.Itoa(seconds),
+			filepath.Join(s.profiles, "worker.cpu.pprof"))
+	}
 	for {
 		r, err := http.Get(base + "/batches/" + reply.BatchID + "?limit=1")
 		require.NoError(b, err)
@@ -176,9 +234,12 @@ func runService(b *testing.B, s settings) serviceResult {
 	elapsed := time.Since(start)
 
 	res := serviceResult{rate: float64(s.customers) / elapsed.Seconds(), accepted: accepted, bodyBytes: bodyBytes,
+		cpu: map[string]time.Duration{"Temporal": tp.CPUTime(), "endpoint": endpoint.CPUTime(),
+			"emulator and benchmark": selfCPU() - selfStart},
 		endpointRSS: endpoint.PeakRSS(), activitiesPerCustomer: 5, localPerCustomer: 2}
 	for _, w := range workerProcs {
 		res.workerRSS = max(res.workerRSS, w.PeakRSS())
+		res.cpu["worker"] += w.CPUTime()
 	}
 	calls, err := emu.Admin.Calls(context.Background())
 	require.NoError(b, err)
@@ -190,6 +251,13 @@ func runService(b *testing.B, s settings) serviceResult {
 	defer c.Close()
 	res.p50, res.p95 = customerTimes(b, c, reply.BatchID)
 	res.maxEvents, res.maxHistoryBytes, res.runs = batchHistory(b, c, reply.WorkflowID)
+	// Stop everything now, so that an idle stack does not take CPU from
+	// the next run.
+	for _, w := range workerProcs {
+		w.Stop()
+	}
+	endpoint.Stop()
+	tp.Stop()
 	return res
 }
 
@@ -232,9 +300,11 @@ func batchHistory(b *testing.B, c client.Client, workflowID string) (int64, int6
 }
 
 // runCeiling runs the same number of customers as trivial children.
-func runCeiling(b *testing.B, s settings, activities, local int) float64 {
+func runCeiling(b *testing.B, s settings, activities, local int) (float64, map[string]time.Duration) {
+	selfStart := selfCPU()
 	tp := testenv.StartTemporalProcess(b)
-	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default"}, zap.NewNop(), nil, nil)
+	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default",
+		TemporalCompression: s.compression}, zap.NewNop(), nil, nil)
 	require.NoError(b, err)
 	defer c.Close()
 	w := worker.New(c, "ceiling", worker.Options{MaxConcurrentActivityExecutionSize: s.concurrency})
@@ -242,14 +312,60 @@ func runCeiling(b *testing.B, s settings, activities, local int) float64 {
 	w.RegisterWorkflowWithOptions(bench.CeilingChild, workflow.RegisterOptions{Name: "CeilingChild"})
 	w.RegisterActivity(bench.Noop)
 	require.NoError(b, w.Start())
-	defer w.Stop()
 
 	start := time.Now()
 	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{TaskQueue: "ceiling"}, "CeilingParent",
 		bench.CeilingInput{Total: s.customers, Window: s.window, PerRun: 500, Activities: activities, Local: local})
 	require.NoError(b, err)
 	require.NoError(b, run.Get(context.Background(), nil))
-	return float64(s.customers) / time.Since(start).Seconds()
+	rate := float64(s.customers) / time.Since(start).Seconds()
+	cpu := map[string]time.Duration{"Temporal": tp.CPUTime(), "worker in the benchmark": selfCPU() - selfStart}
+	w.Stop()
+	tp.Stop()
+	return rate, cpu
+}
+
+// saveProfile fetches a profile from url into path. It runs beside the
+// batch, so it only logs what goes wrong.
+func saveProfile(b *testing.B, url, path string) {
+	resp, err := http.Get(url)
+	if err != nil {
+		b.Logf("fetch profile: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(path, data, 0o644)
+	}
+	if err != nil {
+		b.Logf("save profile %s: %v", path, err)
+		return
+	}
+	fmt.Printf("profile saved: %s\n", path)
+}
+
+// selfCPU returns the CPU time this process has used.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// cpuLine formats CPU times as milliseconds per customer, largest first.
+func cpuLine(cpu map[string]time.Duration, customers int) string {
+	names := make([]string, 0, len(cpu))
+	for name := range cpu {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return cpu[names[i]] > cpu[names[j]] })
+	parts := make([]string, 0, len(names))
+	for _, name := range names {
+		parts = append(parts, fmt.Sprintf("%s %.1f", name, float64(cpu[name].Milliseconds())/float64(customers)))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // runDirect creates the same customers straight in a fresh emulator.

@@ -31,6 +31,7 @@ type Config struct {
 	TemporalTLSKey        string `envconfig:"TEMPORAL_TLS_KEY" desc:"PEM private key of the mTLS client certificate"`
 	TemporalTLSServerName string `envconfig:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in Temporal's certificate, when it differs from the address"`
 	TemporalAPIKey        string `envconfig:"TEMPORAL_API_KEY" desc:"API key for Temporal Cloud or a cluster that takes API keys"`
+	TemporalCompression   string `envconfig:"TEMPORAL_COMPRESSION" default:"gzip" desc:"gRPC compression of requests to Temporal: gzip (less traffic, for remote clusters and Temporal Cloud) or none (less CPU on both ends, for a cluster on the same host or network)"`
 	TemporalUIURL         string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
 
 	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
@@ -67,6 +68,7 @@ type Config struct {
 	ActivitiesPerSecond float64       `envconfig:"ACTIVITIES_PER_SECOND" default:"0" desc:"activities per second the whole task queue may start, across all workers (Temporal enforces it); 0 means no limit"`
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on BATCH_HTTP_ADDR)"`
+	PprofAddr   string `envconfig:"PPROF_ADDR" desc:"listen address of Go's /debug/pprof/ profiles, for the worker and the endpoint alike; empty (the default) turns them off; keep it on loopback"`
 
 	LogLevel  string `envconfig:"LOG_LEVEL" default:"info" desc:"debug, info, warn or error"`
 	LogFormat string `envconfig:"LOG_FORMAT" default:"console" desc:"console or json"`
@@ -102,6 +104,8 @@ func (c Config) Validate() error {
 	}
 	check(c.MaxBodyBytes > 0, "%s_MAX_BODY_BYTES must be positive, got %d", Prefix, c.MaxBodyBytes)
 	check(c.MaxCustomers > 0, "%s_MAX_CUSTOMERS must be positive, got %d", Prefix, c.MaxCustomers)
+	check(c.TemporalCompression == "gzip" || c.TemporalCompression == "none",
+		"%s_TEMPORAL_COMPRESSION must be gzip or none, got %q", Prefix, c.TemporalCompression)
 	check(c.Window > 0 && c.Window <= 1000, "%s_WINDOW must be between 1 and 1000, got %d", Prefix, c.Window)
 	check(c.ChildrenPerRun >= c.Window && c.ChildrenPerRun <= 1500,
 		"%s_CHILDREN_PER_RUN must be between %s_WINDOW (%d) and 1500, got %d", Prefix, Prefix, c.Window, c.ChildrenPerRun)

@@ -54,6 +54,13 @@ func run(ctx context.Context) error {
 		Client: c, TaskQueue: cfg.TaskQueue, Window: cfg.Window, ChildrenPerRun: cfg.ChildrenPerRun,
 	}, log)
 	srv.ServeMetrics(rt.Metrics)
+	if cfg.PprofAddr != "" {
+		stopProfiles, err := app.ServeProfiles(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+	}
 	if rt.Codec != nil {
 		srv.ServeCodec(codec.Handler(rt.Codec, uiOrigin(cfg.TemporalUIURL), cfg.CodecAuthToken))
 	}

@@ -50,6 +50,13 @@ func run(ctx context.Context) error {
 		}
 		defer stopMetrics()
 	}
+	if cfg.PprofAddr != "" {
+		stopProfiles, err := app.ServeProfiles(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+	}
 
 	bc := billing.New(billing.Options{
 		BaseURL: cfg.BillingURL, Login: cfg.BillingLogin, Password: cfg.BillingPassword,

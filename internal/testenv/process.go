@@ -192,3 +192,35 @@ func (p *Process) PeakRSS() int64 {
 	}
 	return 0
 }
+
+// clockTicks is the unit of the CPU times in /proc/PID/stat, USER_HZ,
+// which is 100 on Linux for every architecture Go supports.
+const clockTicks = 100
+
+// CPUTime returns the user and system CPU time the process has used so
+// far, read from /proc (Linux only), or 0 when it cannot be read.
+func (p *Process) CPUTime() time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.PID()))
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may contain spaces, so count the
+	// fields after its closing parenthesis: utime and stime are the 12th
+	// and 13th there.
+	end := strings.LastIndexByte(string(data), ')')
+	if end < 0 {
+		return 0
+	}
+	fields := strings.Fields(string(data[end+1:]))
+	if len(fields) < 13 {
+		return 0
+	}
+	var user, system int64
+	if _, err := fmt.Sscan(fields[11], &user); err != nil {
+		return 0
+	}
+	if _, err := fmt.Sscan(fields[12], &system); err != nil {
+		return 0
+	}
+	return time.Duration(user+system) * time.Second / clockTicks
+}
