@@ -45,6 +45,9 @@ type settings struct {
 	window      int
 	concurrency int
 	workers     int
+	// activitiesPerSecond is BATCH_ACTIVITIES_PER_SECOND for the
+	// workers; 0 leaves the task queue unpaced.
+	activitiesPerSecond float64
 	// rounds is how many times the service and the ceiling run.
 	rounds int
 	// compression is BATCH_TEMPORAL_COMPRESSION for the service and the
@@ -78,6 +81,11 @@ func load(b *testing.B) settings {
 		s.workers = n
 	}
 	s.profiles = os.Getenv("BENCH_PROFILES")
+	if v := os.Getenv("BENCH_ACTIVITIES_PER_SECOND"); v != "" {
+		n, err := strconv.ParseFloat(v, 64)
+		require.NoError(b, err, "BENCH_ACTIVITIES_PER_SECOND")
+		s.activitiesPerSecond = n
+	}
 	s.compression = cmp.Or(os.Getenv("BENCH_COMPRESSION"), "gzip")
 	if v := os.Getenv("BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -128,6 +136,12 @@ func BenchmarkService(b *testing.B) {
 		strings.Join(svcRates, " "), strings.Join(ceilingRates, " "))
 	fmt.Printf("CPU ms per customer, service: %s\n", cpuLine(svc.cpu, s.customers))
 	fmt.Printf("CPU ms per customer, Temporal ceiling: %s\n", cpuLine(ceilingCPU, s.customers))
+	fmt.Printf("billing calls: at most %d at once (ceiling %d), at most %d started in one second",
+		svc.peakCalls, s.concurrency, svc.peakCallsPerSecond)
+	if s.activitiesPerSecond > 0 {
+		fmt.Printf(" (task queue paced at %g activities/s)", s.activitiesPerSecond)
+	}
+	fmt.Println()
 	fmt.Printf("request: %s of XML, accepted in %s\n", mib(svc.bodyBytes), svc.accepted.Round(time.Millisecond))
 	fmt.Printf("largest batch run: %d events, %s of history, in %d runs\n",
 		svc.maxEvents, mib(svc.maxHistoryBytes), svc.runs)
@@ -148,6 +162,9 @@ type serviceResult struct {
 	workerRSS, endpointRSS           int64
 	maxEvents, maxHistoryBytes       int64
 	runs                             int
+	// peakCalls is the most billing calls in flight at once, and
+	// peakCallsPerSecond the most started within one second.
+	peakCalls, peakCallsPerSecond int
 	// cpu is the CPU time each process used, from start to the end of
 	// the batch.
 	cpu map[string]time.Duration
@@ -180,7 +197,8 @@ func runService(b *testing.B, s settings) serviceResult {
 	var workerProfiles []string
 	for range s.workers {
 		env := append(common, "BATCH_BILLING_URL="+emu.URL,
-			"BATCH_BILLING_CONCURRENCY="+strconv.Itoa(max(1, s.concurrency/s.workers)))
+			"BATCH_BILLING_CONCURRENCY="+strconv.Itoa(max(1, s.concurrency/s.workers)),
+			"BATCH_ACTIVITIES_PER_SECOND="+strconv.FormatFloat(s.activitiesPerSecond, 'f', -1, 64))
 		if s.profiles != "" {
 			addr := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(b))
 			env = append(env, "BATCH_PPROF_ADDR="+addr)
@@ -244,6 +262,7 @@ func runService(b *testing.B, s settings) serviceResult {
 	calls, err := emu.Admin.Calls(context.Background())
 	require.NoError(b, err)
 	res.callRate = float64(len(calls)) / elapsed.Seconds()
+	res.peakCalls, res.peakCallsPerSecond = callPeaks(calls)
 	res.callsPerCustomer = float64(len(calls)) / float64(s.customers)
 
 	c, err := app.Dial(config.Config{TemporalAddress: tp.Address, TemporalNamespace: "default"}, zap.NewNop(), nil, nil)
@@ -323,6 +342,45 @@ func runCeiling(b *testing.B, s settings, activities, local int) (float64, map[s
 	w.Stop()
 	tp.Stop()
 	return rate, cpu
+}
+
+// callPeaks returns the most calls in flight at the same time and the most
+// started within any one second, from the emulator's journal.
+func callPeaks(calls []emulator.Call) (int, int) {
+	type edge struct {
+		at    time.Time
+		delta int
+	}
+	edges := make([]edge, 0, 2*len(calls))
+	starts := make([]time.Time, 0, len(calls))
+	for _, c := range calls {
+		end := c.Time.Add(time.Duration(c.DurationMS) * time.Millisecond)
+		edges = append(edges, edge{c.Time, 1}, edge{end, -1})
+		starts = append(starts, c.Time)
+	}
+	// Ends sort before starts at the same instant, so that back-to-back
+	// calls do not count as overlapping.
+	sort.Slice(edges, func(i, j int) bool {
+		if edges[i].at.Equal(edges[j].at) {
+			return edges[i].delta < edges[j].delta
+		}
+		return edges[i].at.Before(edges[j].at)
+	})
+	inFlight, peak := 0, 0
+	for _, e := range edges {
+		inFlight += e.delta
+		peak = max(peak, inFlight)
+	}
+
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	perSecond := 0
+	for i, j := 0, 0; j < len(starts); j++ {
+		for starts[j].Sub(starts[i]) >= time.Second {
+			i++
+		}
+		perSecond = max(perSecond, j-i+1)
+	}
+	return peak, perSecond
 }
 
 // saveProfile fetches a profile from url into path. It runs beside the
