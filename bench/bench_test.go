@@ -48,6 +48,9 @@ type settings struct {
 	// activitiesPerSecond is BATCH_ACTIVITIES_PER_SECOND for the
 	// workers; 0 leaves the task queue unpaced.
 	activitiesPerSecond float64
+	// store is the claim-check store: sqlite (the default) or postgres,
+	// a private PostgreSQL server started for the run.
+	store string
 	// rounds is how many times the service and the ceiling run.
 	rounds int
 	// compression is BATCH_TEMPORAL_COMPRESSION for the service and the
@@ -81,12 +84,14 @@ func load(b *testing.B) settings {
 		s.workers = n
 	}
 	s.profiles = os.Getenv("BENCH_PROFILES")
+	s.store = cmp.Or(os.Getenv("BENCH_STORE"), "sqlite")
+	require.Contains(b, []string{"sqlite", "postgres"}, s.store, "BENCH_STORE")
 	if v := os.Getenv("BENCH_ACTIVITIES_PER_SECOND"); v != "" {
 		n, err := strconv.ParseFloat(v, 64)
 		require.NoError(b, err, "BENCH_ACTIVITIES_PER_SECOND")
 		s.activitiesPerSecond = n
 	}
-	s.compression = cmp.Or(os.Getenv("BENCH_COMPRESSION"), "gzip")
+	s.compression = cmp.Or(os.Getenv("BENCH_COMPRESSION"), "none")
 	if v := os.Getenv("BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
 		require.NoError(b, err, "BENCH_LATENCY")
@@ -124,7 +129,7 @@ func BenchmarkService(b *testing.B) {
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d, %d worker(s), "+
-		"gRPC compression %s\n", s.customers, s.latency, s.window, s.concurrency, s.workers, s.compression)
+		"gRPC compression %s, %s store\n", s.customers, s.latency, s.window, s.concurrency, s.workers, s.compression, s.store)
 	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
 	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
 		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
@@ -184,10 +189,15 @@ func runService(b *testing.B, s settings) serviceResult {
 	selfStart := selfCPU()
 	tp := testenv.StartTemporalProcess(b)
 	emu := testenv.StartEmulator(b, emulator.Config{Latency: s.latency, JournalSize: s.customers * 30})
+	storeURL := ""
+	if s.store == "postgres" {
+		storeURL = testenv.StartPostgres(b)
+	}
 	storePath := filepath.Join(b.TempDir(), "batches.db")
 	bin := testenv.Binaries(b)
 	common := []string{
-		"BATCH_TEMPORAL_ADDRESS=" + tp.Address, "BATCH_TASK_QUEUE=bench", "BATCH_STORE_PATH=" + storePath,
+		"BATCH_TEMPORAL_ADDRESS=" + tp.Address, "BATCH_TASK_QUEUE=bench",
+		"BATCH_STORE_PATH=" + storePath, "BATCH_STORE_URL=" + storeURL,
 		"BATCH_LOG_LEVEL=warn", "BATCH_LOG_FORMAT=json", "BATCH_METRICS_ADDR=",
 		"BATCH_TEMPORAL_COMPRESSION=" + s.compression,
 	}

@@ -31,7 +31,7 @@ type Config struct {
 	TemporalTLSKey        string `envconfig:"TEMPORAL_TLS_KEY" desc:"PEM private key of the mTLS client certificate"`
 	TemporalTLSServerName string `envconfig:"TEMPORAL_TLS_SERVER_NAME" desc:"server name to verify in Temporal's certificate, when it differs from the address"`
 	TemporalAPIKey        string `envconfig:"TEMPORAL_API_KEY" desc:"API key for Temporal Cloud or a cluster that takes API keys"`
-	TemporalCompression   string `envconfig:"TEMPORAL_COMPRESSION" default:"gzip" desc:"gRPC compression of requests to Temporal: gzip (less traffic, for remote clusters and Temporal Cloud) or none (less CPU on both ends, for a cluster on the same host or network)"`
+	TemporalCompression   string `envconfig:"TEMPORAL_COMPRESSION" default:"none" desc:"gRPC compression of requests to Temporal: none (the rows stay in the store, so payloads are small and compressing them costs more CPU on both ends than it saves) or gzip (for a slow or metered link)"`
 	TemporalUIURL         string `envconfig:"TEMPORAL_UI_URL" default:"http://localhost:8233" desc:"base URL of the Temporal UI, for links in replies and logs"`
 
 	HTTPAddr     string `envconfig:"HTTP_ADDR" default:"127.0.0.1:8080" desc:"listen address of the HTTP endpoint"`
