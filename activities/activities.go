@@ -161,7 +161,7 @@ func (a *Activities) Begin(ctx context.Context, in BeginInput) (BeginResult, err
 type RowNamesInput struct {
 	BatchID  string
 	Indexes  []int
-	Versions []int // parallel to Indexes; 0 is the row as accepted
+	Versions []int // parallel to Indexes, where 0 is the row as accepted
 }
 
 // RowName is a row's login and customer name.
@@ -170,7 +170,7 @@ type RowName struct {
 	Name  string `json:",omitempty"`
 }
 
-// RowNames returns the login and name of each row, in the order asked.
+// RowNames returns the login and name of each row, in the order of Indexes.
 // The batch workflow starts customers with them already searchable, which
 // spares each customer a search attribute and memo update of its own.
 func (a *Activities) RowNames(ctx context.Context, in RowNamesInput) ([]RowName, error) {
@@ -239,7 +239,7 @@ func (a *Activities) SkipPending(ctx context.Context, batchID string) (int, erro
 // retried reports whether an earlier attempt of this activity may have
 // reached billing. Only then is a lookup before each create worth its round
 // trip: on a first attempt the create itself finds a record that exists,
-// by failing as a duplicate, and the lookup after that tells whose it is.
+// by failing as a duplicate, and the lookup after that shows whose it is.
 func retried(ctx context.Context) bool {
 	return activity.GetInfo(ctx).Attempt > 1
 }

@@ -17,8 +17,8 @@ import (
 )
 
 // BenchmarkAccept posts one large batch as XML to the endpoint, with no
-// worker so that only the accepting is measured, and prints the time to
-// answer and the endpoint's peak RSS. The baseline is decoding the same
+// worker so that only the accepting is measured, and prints the response
+// time and the endpoint's peak RSS. The baseline is decoding the same
 // body in this process, with nothing stored or started.
 // BENCH_ACCEPT_CUSTOMERS sets the batch size (default 10,000).
 func BenchmarkAccept(b *testing.B) {
