@@ -52,11 +52,19 @@ type Server struct {
 	mux   *http.ServeMux
 	// metrics, when set, counts requests.
 	metrics RequestCounter
+	// large admits one large request at a time (see largeBody).
+	large chan struct{}
 }
+
+// largeBody is the body size from which requests are decoded one at a time.
+// A large batch takes about twice its XML size in memory while it is
+// accepted, so taking them in turn bounds the endpoint's memory whatever
+// the number of clients; smaller requests never wait.
+const largeBody = 1 << 20
 
 // New returns a server that keeps batches in st and runs them with wf.
 func New(opts Options, st store.Store, wf Workflows, log *zap.Logger) *Server {
-	s := &Server{opts: opts, store: st, wf: wf, log: log, mux: http.NewServeMux()}
+	s := &Server{opts: opts, store: st, wf: wf, log: log, mux: http.NewServeMux(), large: make(chan struct{}, 1)}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -264,6 +272,16 @@ func (s *Server) acceptAs(w http.ResponseWriter, r *http.Request, rk routeKind, 
 	if r.ContentLength > s.opts.MaxBodyBytes {
 		s.tooLarge(w, answer, rk)
 		return
+	}
+	if r.ContentLength < 0 || r.ContentLength > largeBody {
+		select {
+		case s.large <- struct{}{}:
+			defer func() { <-s.large }()
+		case <-r.Context().Done():
+			s.log.Info("request abandoned while waiting for a large request before it",
+				zap.String("route", r.URL.Path), zap.Error(r.Context().Err()))
+			return
+		}
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBodyBytes)
 	dto, soapVersion, err := decode(r, format, wire.DecodeOptions{MaxCustomers: s.opts.MaxCustomers})
