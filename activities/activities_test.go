@@ -331,3 +331,18 @@ func TestMissingRowIsInvalid(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, activities.ErrorTypeInvalid, errorType(t, err))
 }
+
+func TestRowNames(t *testing.T) {
+	f := newFixture(t, emulator.Config{})
+	v, err := f.env.ExecuteActivity(f.acts.RowNames, activities.RowNamesInput{
+		BatchID: batchID, Indexes: []int{2, 0, 7}, Versions: []int{0, 0, 0},
+	})
+	require.NoError(t, err)
+	var names []activities.RowName
+	require.NoError(t, v.Get(&names))
+	assert.Equal(t, []activities.RowName{
+		{Login: "placeholdercg", Name: "Placeholder Consulting Group"},
+		{Login: "exampledental", Name: "Example Dental Studio"},
+		{}, // not in the batch: the customer reports that itself
+	}, names)
+}
