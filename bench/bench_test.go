@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -241,6 +242,16 @@ func runService(b *testing.B, s settings) serviceResult {
 	accepted := time.Since(start)
 	bodyBytes := int64(len(body))
 	body = nil
+	if s.profiles != "" {
+		// This process runs the emulator: profile it for the whole batch.
+		f, err := os.Create(filepath.Join(s.profiles, "emulator.cpu.pprof"))
+		require.NoError(b, err)
+		require.NoError(b, pprof.StartCPUProfile(f))
+		defer func() {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}()
+	}
 	if len(workerProfiles) > 0 {
 		// A profile of the first worker over most of the run.
 		seconds := max(5, int(float64(s.customers)/20*0.8))

@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS customers (
 	features    TEXT NOT NULL DEFAULT '[]'
 );
 CREATE UNIQUE INDEX IF NOT EXISTS customers_login ON customers(login) WHERE login <> '';
+-- The partial index above serves only queries that repeat its WHERE; this
+-- one serves every lookup by login, which otherwise scans the table.
+CREATE INDEX IF NOT EXISTS customers_login_lookup ON customers(login);
 CREATE TABLE IF NOT EXISTS accounts (
 	i_account        INTEGER PRIMARY KEY,
 	id               TEXT NOT NULL UNIQUE,
@@ -50,6 +53,7 @@ CREATE TABLE IF NOT EXISTS accounts (
 );
 CREATE INDEX IF NOT EXISTS accounts_customer ON accounts(i_customer);
 CREATE INDEX IF NOT EXISTS accounts_master ON accounts(i_master_account);
+CREATE INDEX IF NOT EXISTS accounts_login ON accounts(login);
 CREATE TABLE IF NOT EXISTS extensions (
 	i_c_ext    INTEGER PRIMARY KEY,
 	i_customer INTEGER NOT NULL,
@@ -59,6 +63,7 @@ CREATE TABLE IF NOT EXISTS extensions (
 	info       TEXT NOT NULL DEFAULT '{}',
 	UNIQUE (i_customer, id)
 );
+CREATE INDEX IF NOT EXISTS extensions_account ON extensions(i_account);
 `
 
 // Sequence names of the sequences table.
