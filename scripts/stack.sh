@@ -47,15 +47,16 @@ stack_build() {
 	go build -o "$state/bin/" ./worker ./starter ./cmd/billing-emulator
 }
 
-# stack_start_temporal starts the dev server on a SQLite file with WAL and
-# the search attributes the workflows set (the worker refuses to start
-# without them).
+# stack_start_temporal starts the dev server on a SQLite file with WAL, eager
+# activity dispatch and the search attributes the workflows set (the worker
+# refuses to start without them).
 stack_start_temporal() {
 	echo "starting Temporal dev server on 127.0.0.1:$TEMPORAL_PORT (UI on :$TEMPORAL_UI_PORT)"
 	.tools/bin/temporal server start-dev \
 		--ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT" \
 		--db-filename "$state/temporal.db" \
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \
+		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--search-attribute BatchId=Keyword --search-attribute BatchStatus=Keyword \
 		--search-attribute CustomerLogin=Keyword --search-attribute CustomerStatus=Keyword \
 		--search-attribute CustomerIndex=Int --search-attribute ResellerId=Int \

@@ -163,7 +163,7 @@ func (b *batchRun) startNext(ctx workflow.Context) {
 		key := rowKey{item.Index, item.Version}
 		name := b.names[key]
 		delete(b.names, key)
-		in.Login, in.Name, in.LocalBookkeeping = name.Login, name.Name, true
+		in.Login, in.Name, in.RowNames = name.Login, name.Name, true
 	}
 	cctx := workflow.WithChildOptions(ctx, b.childOptions(in))
 	fut := workflow.ExecuteChildWorkflow(cctx, CustomerWorkflowType, in)
@@ -236,7 +236,10 @@ func (b *batchRun) childOptions(in CustomerInput) workflow.ChildWorkflowOptions 
 	attrs := []temporal.SearchAttributeUpdate{
 		SearchAttributeBatchID.ValueSet(in.BatchID),
 		SearchAttributeCustomerIndex.ValueSet(int64(in.Index)),
-		SearchAttributeCustomerStatus.ValueSet(store.StatusRunning),
+	}
+	if !in.RowNames {
+		// Customers of earlier batch runs still start as running.
+		attrs = append(attrs, SearchAttributeCustomerStatus.ValueSet(store.StatusRunning))
 	}
 	if in.Login != "" {
 		memo["login"], memo["name"] = in.Login, in.Name

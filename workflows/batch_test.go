@@ -101,7 +101,7 @@ func TestBatchStartsCustomersWithLogins(t *testing.T) {
 	for i, in := range inputs {
 		assert.Equal(t, fmt.Sprintf("login%d", i), in.Login, "customer %d", i)
 		assert.Equal(t, fmt.Sprintf("Customer %d", i), in.Name, "customer %d", i)
-		assert.True(t, in.LocalBookkeeping, "customer %d", i)
+		assert.True(t, in.RowNames, "customer %d", i)
 	}
 	// One load for the run's share, not one per customer.
 	require.Len(t, b.nameLoads, 1)

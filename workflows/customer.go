@@ -45,10 +45,12 @@ type CustomerInput struct {
 	// customer with them as search attribute and memo already.
 	Login string `json:",omitempty"`
 	Name  string `json:",omitempty"`
-	// LocalBookkeeping runs Begin and Finish as local activities without
-	// asking workflow.GetVersion, whose marker costs a search attribute
-	// update. Only batch workflows that know the change set it.
-	LocalBookkeeping bool `json:",omitempty"`
+	// RowNames marks a customer started by a batch workflow with the
+	// row-names change: Login and Name are set, Begin and Finish run
+	// locally without asking workflow.GetVersion (whose marker costs a
+	// search attribute update), and CustomerStatus is set only when the
+	// customer ends without being created.
+	RowNames bool `json:",omitempty"`
 }
 
 // CustomerResult is the outcome of an attempt: every billing record it
@@ -128,7 +130,7 @@ func Customer(ctx workflow.Context, in CustomerInput) (CustomerResult, error) {
 		lastStatus: store.StatusRunning,
 	}
 
-	c.local = in.LocalBookkeeping ||
+	c.local = in.RowNames ||
 		workflow.GetVersion(ctx, changeLocalBookkeeping, workflow.DefaultVersion, 1) == 1
 	err := c.forward(workflow.WithActivityOptions(ctx, forwardOptions))
 	cancelled := ctx.Err() != nil

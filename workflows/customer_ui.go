@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/portaplus2/batchcustomers/store"
 )
 
 // withSummary labels the next activity in the Temporal UI.
@@ -14,8 +16,8 @@ func withSummary(ctx workflow.Context, summary string) workflow.Context {
 }
 
 // publish shows what the customer is doing in the UI's current details and
-// keeps the CustomerStatus search attribute up to date. An empty step
-// publishes the final status.
+// sets the CustomerStatus search attribute when the customer ends without
+// being created. An empty step publishes the final status.
 func (c *customerRun) publish(ctx workflow.Context, step string) {
 	status := c.res.Status
 	if status == "" {
@@ -37,6 +39,11 @@ func (c *customerRun) publish(ctx workflow.Context, step string) {
 	workflow.SetCurrentDetails(ctx, text)
 
 	if status == c.lastStatus {
+		return
+	}
+	if c.in.RowNames && (status == store.StatusRunning || status == store.StatusCreated) {
+		// Temporal's ExecutionStatus (Running, Completed) already tells
+		// these apart, and each update is a visibility write.
 		return
 	}
 	c.lastStatus = status
