@@ -46,9 +46,9 @@ type CustomerInput struct {
 	Login string `json:",omitempty"`
 	Name  string `json:",omitempty"`
 	// RowNames marks a customer started by a batch workflow with the
-	// row-names change: Login and Name are set, Begin and Finish run
-	// locally without asking workflow.GetVersion (whose marker costs a
-	// search attribute update), and CustomerStatus is set only when the
+	// row-names change, which sets Login and Name. Begin and Finish then
+	// run locally without a workflow.GetVersion marker, which would cost a
+	// search attribute update. CustomerStatus is set only when the
 	// customer ends without being created.
 	RowNames bool `json:",omitempty"`
 }

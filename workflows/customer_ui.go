@@ -42,8 +42,8 @@ func (c *customerRun) publish(ctx workflow.Context, step string) {
 		return
 	}
 	if c.in.RowNames && (status == store.StatusRunning || status == store.StatusCreated) {
-		// Temporal's ExecutionStatus (Running, Completed) already tells
-		// these apart, and each update is a visibility write.
+		// Temporal's ExecutionStatus (Running, Completed) already shows
+		// these, and each update is a visibility write.
 		return
 	}
 	c.lastStatus = status

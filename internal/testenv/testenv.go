@@ -69,7 +69,7 @@ func moduleRoot(t testing.TB) string {
 var DevServerArgs = []string{
 	"--sqlite-pragma", "journal_mode=wal",
 	"--sqlite-pragma", "synchronous=normal",
-	// Hand activities to the worker in the answer to its workflow task
+	// Hand activities to the worker in the response to its workflow task
 	// instead of through the task queue (off by default in the server).
 	"--dynamic-config-value", "system.enableActivityEagerExecution=true",
 }
