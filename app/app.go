@@ -132,15 +132,25 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 
-// WorkerOptions returns the worker options for the config. Activities
-// are bounded per worker, so PortaBilling receives at most
-// BillingConcurrency calls at once from each worker process, and, when
-// ActivitiesPerSecond is set, Temporal paces the whole task queue.
+// WorkerOptions returns the worker options for the config. A worker runs
+// up to twice BillingConcurrency activities, while its billing client lets
+// only BillingConcurrency calls out at once: an activity spends part of its
+// time on Temporal round trips, and the spare activities keep the billing
+// connections busy meanwhile. When ActivitiesPerSecond is set, Temporal
+// paces the whole task queue.
 func WorkerOptions(cfg config.Config) worker.Options {
-	return worker.Options{
-		MaxConcurrentActivityExecutionSize: cfg.BillingConcurrency,
+	opts := worker.Options{
+		MaxConcurrentActivityExecutionSize: 2 * cfg.BillingConcurrency,
 		TaskQueueActivitiesPerSecond:       cfg.ActivitiesPerSecond,
 	}
+	if cfg.PollerAutoscaling {
+		// The SDK's two fixed pollers per task type cap how many
+		// workflow tasks one worker takes in; with autoscaling the
+		// server tells the worker when to add or drop pollers.
+		opts.WorkflowTaskPollerBehavior = worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
+		opts.ActivityTaskPollerBehavior = worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
+	}
+	return opts
 }
 
 // CheckSearchAttributes verifies that the namespace has every search

@@ -52,6 +52,9 @@ type settings struct {
 	// store is the claim-check store: sqlite (the default) or postgres,
 	// a private PostgreSQL server started for the run.
 	store string
+	// pollerAutoscaling is BATCH_POLLER_AUTOSCALING for the service and
+	// the ceiling alike.
+	pollerAutoscaling bool
 	// rounds is how many times the service and the ceiling run.
 	rounds int
 	// compression is BATCH_TEMPORAL_COMPRESSION for the service and the
@@ -93,6 +96,7 @@ func load(b *testing.B) settings {
 		s.activitiesPerSecond = n
 	}
 	s.compression = cmp.Or(os.Getenv("BENCH_COMPRESSION"), "none")
+	s.pollerAutoscaling = os.Getenv("BENCH_POLLER_AUTOSCALING") != "false"
 	if v := os.Getenv("BENCH_LATENCY"); v != "" {
 		d, err := time.ParseDuration(v)
 		require.NoError(b, err, "BENCH_LATENCY")
@@ -130,7 +134,8 @@ func BenchmarkService(b *testing.B) {
 
 	tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "\ncustomers %d, billing latency %s, window %d, billing concurrency %d, %d worker(s), "+
-		"gRPC compression %s, %s store\n", s.customers, s.latency, s.window, s.concurrency, s.workers, s.compression, s.store)
+		"gRPC compression %s, %s store, poller autoscaling %t\n", s.customers, s.latency, s.window, s.concurrency,
+		s.workers, s.compression, s.store, s.pollerAutoscaling)
 	fmt.Fprintln(tw, "run\tcustomers/s\tbilling calls/s\tp50/customer\tp95/customer\tpeak RSS\t")
 	fmt.Fprintf(tw, "service\t%.1f\t%.0f\t%s\t%s\tworker %s, endpoint %s\t\n", svc.rate, svc.callRate,
 		svc.p50.Round(time.Millisecond), svc.p95.Round(time.Millisecond), mib(svc.workerRSS), mib(svc.endpointRSS))
@@ -201,6 +206,7 @@ func runService(b *testing.B, s settings) serviceResult {
 		"BATCH_STORE_PATH=" + storePath, "BATCH_STORE_URL=" + storeURL,
 		"BATCH_LOG_LEVEL=warn", "BATCH_LOG_FORMAT=json", "BATCH_METRICS_ADDR=",
 		"BATCH_TEMPORAL_COMPRESSION=" + s.compression,
+		"BATCH_POLLER_AUTOSCALING=" + strconv.FormatBool(s.pollerAutoscaling),
 	}
 	// The billing concurrency is shared out between the workers, so the
 	// ceiling on concurrent calls stays the same whatever their number.
@@ -333,8 +339,12 @@ func batchHistory(b *testing.B, c client.Client, workflowID string) (int64, int6
 	require.NoError(b, err)
 	var events, size int64
 	for _, e := range resp.GetExecutions() {
-		events = max(events, e.GetHistoryLength())
-		size = max(size, e.GetHistorySizeBytes())
+		// Describe reads the run itself: the visibility record of the last
+		// run may not have its final length yet.
+		d, err := c.DescribeWorkflowExecution(context.Background(), workflowID, e.GetExecution().GetRunId())
+		require.NoError(b, err)
+		events = max(events, d.GetWorkflowExecutionInfo().GetHistoryLength())
+		size = max(size, d.GetWorkflowExecutionInfo().GetHistorySizeBytes())
 	}
 	return events, size, len(resp.GetExecutions())
 }
@@ -347,7 +357,9 @@ func runCeiling(b *testing.B, s settings, activities, local int) (float64, map[s
 		TemporalCompression: s.compression}, zap.NewNop(), nil, nil)
 	require.NoError(b, err)
 	defer c.Close()
-	w := worker.New(c, "ceiling", worker.Options{MaxConcurrentActivityExecutionSize: s.concurrency})
+	// The same worker options as the service's worker, pollers included.
+	w := worker.New(c, "ceiling", app.WorkerOptions(config.Config{BillingConcurrency: s.concurrency,
+		PollerAutoscaling: s.pollerAutoscaling}))
 	w.RegisterWorkflowWithOptions(bench.CeilingParent, workflow.RegisterOptions{Name: "CeilingParent"})
 	w.RegisterWorkflowWithOptions(bench.CeilingChild, workflow.RegisterOptions{Name: "CeilingChild"})
 	w.RegisterActivity(bench.Noop)

@@ -34,6 +34,9 @@ type Options struct {
 	InsecureTLS bool
 	// Observe, when set, receives the duration and outcome of each call.
 	Observe func(method string, took time.Duration, err error)
+	// MaxConcurrent caps the calls in flight at once from this client;
+	// 0 means no cap. Further calls wait for a free slot.
+	MaxConcurrent int
 }
 
 // Client calls the PortaBilling JSON API. It is safe for concurrent use;
@@ -49,6 +52,8 @@ type Client struct {
 	// not trigger a second login after another call already renewed it.
 	gen    uint64
 	logins singleflight.Group
+	// slots holds one token per call in flight when MaxConcurrent is set.
+	slots chan struct{}
 }
 
 // New returns a client. It does not log in until the first call.
@@ -61,11 +66,15 @@ func New(opts Options, log *zap.Logger) *Client {
 	if opts.InsecureTLS {
 		transport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // opt-in for self-signed billing hosts
 	}
-	return &Client{
+	c := &Client{
 		opts: opts,
 		http: &http.Client{Timeout: opts.Timeout, Transport: transport},
 		log:  log,
 	}
+	if opts.MaxConcurrent > 0 {
+		c.slots = make(chan struct{}, opts.MaxConcurrent)
+	}
+	return c
 }
 
 // Call sends one API call with the session and decodes the success body
@@ -197,6 +206,14 @@ func (c *Client) send(ctx context.Context, method, token string, params, out any
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 
+	if c.slots != nil {
+		select {
+		case c.slots <- struct{}{}:
+			defer func() { <-c.slots }()
+		case <-ctx.Done():
+			return fmt.Errorf("wait for a free billing connection for %s: %w", method, ctx.Err())
+		}
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return &TransportError{Method: method, Err: err}

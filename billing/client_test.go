@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -206,4 +208,50 @@ func TestParamsAreSentAsJSONObject(t *testing.T) {
 		"i_customer": float64(7), "id": "101", "i_account": float64(9), "name": "Reception"}}, got)
 	var f *billing.Fault
 	assert.False(t, errors.As(err, &f))
+}
+
+// With MaxConcurrent set, no more calls are in flight at once than it
+// allows, and a call waiting for a slot gives up with its context.
+func TestMaxConcurrentCalls(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	release := make(chan struct{})
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Path == "/rest/Session/login" {
+			_, _ = w.Write([]byte(`{"access_token":"t1","session_id":"s1"}`))
+			return
+		}
+		<-release
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	defer hs.Close()
+	c := billing.New(billing.Options{BaseURL: hs.URL, Login: "admin", Password: "pw", MaxConcurrent: 3}, zap.NewNop())
+
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetCustomerByName(context.Background(), "nobody")
+			assert.NoError(t, err)
+		}()
+	}
+	require.Eventually(t, func() bool { return inFlight.Load() == 3 }, 5*time.Second, 10*time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.GetCustomerByName(ctx, "late")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "no slot came free in time")
+
+	close(release)
+	wg.Wait()
+	assert.Equal(t, int32(3), peak.Load())
 }

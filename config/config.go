@@ -64,7 +64,8 @@ type Config struct {
 	BillingPassword     string        `envconfig:"BILLING_PASSWORD" default:"admin-secret" desc:"PortaBilling API password"`
 	BillingTimeout      time.Duration `envconfig:"BILLING_TIMEOUT" default:"25s" desc:"timeout of one billing HTTP call"`
 	BillingInsecureTLS  bool          `envconfig:"BILLING_INSECURE_TLS" default:"false" desc:"skip TLS certificate checks toward billing (self-signed test hosts only)"`
-	BillingConcurrency  int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing activities one worker runs at the same time"`
+	BillingConcurrency  int           `envconfig:"BILLING_CONCURRENCY" default:"20" desc:"billing calls one worker makes at the same time (it runs up to twice as many activities)"`
+	PollerAutoscaling   bool          `envconfig:"POLLER_AUTOSCALING" default:"true" desc:"let Temporal scale the worker's task pollers (true) or keep the SDK's two per task type (false)"`
 	ActivitiesPerSecond float64       `envconfig:"ACTIVITIES_PER_SECOND" default:"0" desc:"activities per second the whole task queue may start, across all workers (Temporal enforces it); 0 means no limit"`
 
 	MetricsAddr string `envconfig:"METRICS_ADDR" default:"127.0.0.1:9091" desc:"listen address of the worker's Prometheus /metrics endpoint; empty turns it off (the endpoint serves /metrics on BATCH_HTTP_ADDR)"`

@@ -61,7 +61,7 @@ func run(ctx context.Context) error {
 	bc := billing.New(billing.Options{
 		BaseURL: cfg.BillingURL, Login: cfg.BillingLogin, Password: cfg.BillingPassword,
 		Timeout: cfg.BillingTimeout, InsecureTLS: cfg.BillingInsecureTLS,
-		Observe: reg.ObserveBilling,
+		Observe: reg.ObserveBilling, MaxConcurrent: cfg.BillingConcurrency,
 	}, log)
 	w := worker.New(rt.Client, cfg.TaskQueue, app.WorkerOptions(cfg))
 	app.Register(w, &activities.Activities{
