@@ -41,6 +41,7 @@ build:
 ## tools: install the pinned Temporal CLI into .tools/bin
 tools:
 	scripts/install-temporal.sh
+	scripts/install-postgres.sh
 
 ## compose-check: validate docker-compose.yml (needs the docker-compose package)
 compose-check:
