@@ -145,8 +145,8 @@ func WorkerOptions(cfg config.Config) worker.Options {
 	}
 	if cfg.PollerAutoscaling {
 		// The SDK's two fixed pollers per task type cap how many
-		// workflow tasks one worker takes in; with autoscaling the
-		// server tells the worker when to add or drop pollers.
+		// workflow tasks one worker takes in. With autoscaling the
+		// server signals the worker to add or drop pollers.
 		opts.WorkflowTaskPollerBehavior = worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
 		opts.ActivityTaskPollerBehavior = worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
 	}

@@ -179,7 +179,7 @@ type serviceResult struct {
 	// cpu is the CPU time each process used, from start to the end of
 	// the batch.
 	cpu map[string]time.Duration
-	// accepted is how long the endpoint took to answer the request of
+	// accepted is the endpoint's response time to the request of
 	// bodyBytes.
 	accepted  time.Duration
 	bodyBytes int64
