@@ -59,8 +59,8 @@ type Server struct {
 // largeBody is the body size from which requests are decoded one at a time.
 // A large batch takes about twice its XML size in memory while it is
 // accepted (200 MiB of RSS for a 104 MiB body). Taking such requests in
-// turn bounds the endpoint's memory whatever the number of clients, and
-// smaller requests never wait.
+// turn keeps their memory to one at a time, and smaller requests never
+// wait.
 const largeBody = 1 << 20
 
 // New returns a server that keeps batches in st and runs them with wf.

@@ -242,8 +242,8 @@ func TestValidationErrorInXML(t *testing.T) {
 	assert.Empty(t, f.starter.started)
 }
 
-// A batch over the customer limit is refused while it is read, with the
-// validation answer a decoded batch over the limit would get.
+// A batch over the customer limit is rejected while it is read, with the
+// validation response a decoded batch over the limit would get.
 func TestTooManyCustomers(t *testing.T) {
 	f := newFixture(t, api.Options{MaxCustomers: 2})
 	for _, tt := range []struct{ route, contentType, file string }{

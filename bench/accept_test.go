@@ -45,13 +45,7 @@ func BenchmarkAccept(b *testing.B) {
 		"BATCH_MAX_CUSTOMERS=" + strconv.Itoa(max(customers, 10000)),
 	})
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	require.Eventually(b, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	}, time.Minute, 100*time.Millisecond)
+	waitHealthy(b, base)
 	idle := endpoint.PeakRSS()
 
 	start := time.Now()

@@ -227,13 +227,7 @@ func runService(b *testing.B, s settings) serviceResult {
 	endpoint := testenv.StartProcess(b, filepath.Join(bin, "starter"), append(common,
 		"BATCH_HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port), "BATCH_WINDOW="+strconv.Itoa(s.window)))
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	require.Eventually(b, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-		}
-		return err == nil && resp.StatusCode == http.StatusOK
-	}, time.Minute, 100*time.Millisecond)
+	waitHealthy(b, base)
 
 	// The batch goes in as DataContract XML, the largest form clients send.
 	body, err := wire.EncodeXML(testenv.MakeBatch(b, s.customers, 0), nil)
@@ -434,6 +428,17 @@ func saveProfile(b *testing.B, url, path string) {
 		return
 	}
 	fmt.Printf("profile saved: %s\n", path)
+}
+
+// waitHealthy waits until the endpoint at base responds 200 to /healthz.
+func waitHealthy(b *testing.B, base string) {
+	require.Eventually(b, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusOK
+	}, time.Minute, 100*time.Millisecond)
 }
 
 // selfCPU returns the CPU time this process has used.

@@ -164,7 +164,7 @@ func (p *Postgres) CreateBatch(ctx context.Context, b Batch, rows []Row) (Batch,
 		ON CONFLICT (id) DO NOTHING RETURNING created_at`,
 		b.ID, b.WorkflowID, b.RequestHash, len(rows), b.ResellerID, b.ProductID, b.State).Scan(&created)
 	if errors.Is(err, pgx.ErrNoRows) {
-		// In READ COMMITTED this new statement sees the batch that the
+		// In READ COMMITTED this new statement reads the batch that the
 		// conflicting transaction committed.
 		existing, err := scanPostgresBatch(tx.QueryRow(ctx, postgresBatchQuery, b.ID))
 		return existing, false, err
@@ -263,9 +263,10 @@ func (p *Postgres) AddRowVersion(ctx context.Context, batchID string, index int,
 	if err != nil {
 		return 0, fmt.Errorf("lock row %d of batch %s: %w", index, batchID, err)
 	}
-	// This statement takes its snapshot after the lock, so MAX sees every
-	// version that an earlier holder committed. A single INSERT ... SELECT
-	// with the lock in a CTE would not: its snapshot predates the wait.
+	// This statement takes its snapshot after the lock, so MAX includes
+	// every version that an earlier holder committed. A single INSERT ...
+	// SELECT with the lock in a CTE would not, because its snapshot
+	// predates the wait.
 	var version int
 	err = tx.QueryRow(ctx, `INSERT INTO row_versions (batch_id, idx, version, data)
 		SELECT $1, $2, COALESCE(MAX(version), 0) + 1, $3::bytea FROM row_versions

@@ -18,8 +18,8 @@ type DecodeOptions struct {
 }
 
 // TooLongError is a body with more customers than DecodeOptions allows,
-// found while decoding. The HTTP layer answers it as the validation error
-// it carries, as it would answer the same body after decoding.
+// found while decoding. The HTTP layer returns the validation error it
+// carries, the same response as for that body after decoding.
 type TooLongError struct {
 	FieldError
 }

@@ -5,14 +5,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
@@ -21,7 +18,6 @@ import (
 	"github.com/portaplus2/batchcustomers/app"
 	"github.com/portaplus2/batchcustomers/billing"
 	"github.com/portaplus2/batchcustomers/config"
-	"github.com/portaplus2/batchcustomers/metrics"
 )
 
 func main() {
@@ -44,7 +40,9 @@ func run(ctx context.Context) error {
 	}
 	cfg, log, reg := rt.Config, rt.Log, rt.Metrics
 	if cfg.MetricsAddr != "" {
-		stopMetrics, err := serveMetrics(cfg.MetricsAddr, reg, log)
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", reg.Handler())
+		stopMetrics, err := app.Serve(cfg.MetricsAddr, "metrics", mux, log)
 		if err != nil {
 			return err
 		}
@@ -81,22 +79,4 @@ func run(ctx context.Context) error {
 	w.Stop()
 	log.Info("worker stopped")
 	return nil
-}
-
-// serveMetrics serves /metrics on addr until the returned stop is called.
-func serveMetrics(addr string, reg *metrics.Registry, log *zap.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("listen for metrics on %s: %w", addr, err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", reg.Handler())
-	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("serve metrics", zap.Error(err))
-		}
-	}()
-	log.Info("metrics listening", zap.String("addr", ln.Addr().String()))
-	return func() { _ = hs.Close() }, nil
 }
