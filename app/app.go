@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/interceptor"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -137,11 +138,13 @@ func Register(w worker.Registry, acts *activities.Activities) {
 // only BillingConcurrency calls out at once: an activity spends part of its
 // time on Temporal round trips, and the spare activities keep the billing
 // connections busy meanwhile. When ActivitiesPerSecond is set, Temporal
-// paces the whole task queue.
+// paces the whole task queue. Activities scheduled with a heartbeat
+// timeout heartbeat while they run.
 func WorkerOptions(cfg config.Config) worker.Options {
 	opts := worker.Options{
 		MaxConcurrentActivityExecutionSize: 2 * cfg.BillingConcurrency,
 		TaskQueueActivitiesPerSecond:       cfg.ActivitiesPerSecond,
+		Interceptors:                       []interceptor.WorkerInterceptor{activities.NewHeartbeatInterceptor()},
 	}
 	if cfg.PollerAutoscaling {
 		// The SDK's two fixed pollers per task type cap how many

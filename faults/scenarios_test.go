@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
 
 	"github.com/portaplus2/batchcustomers/emulator"
 	"github.com/portaplus2/batchcustomers/internal/testenv"
@@ -261,4 +262,63 @@ func TestFault8LoadWithFaults(t *testing.T) {
 	}
 	assert.Equal(t, 1000, o.created)
 	assert.Zero(t, o.duplicates)
+}
+
+// A step whose worker dies in the middle of a billing call is retried on
+// the next worker as soon as its heartbeat timeout has passed, instead of
+// after its much longer start-to-close timeout.
+func TestFault9WorkerKilledDuringSlowCall(t *testing.T) {
+	var o outcome
+	record(t, 9, "worker killed during a slow billing call", &o)
+	ctx := context.Background()
+	s := startStack(t, stackOptions{window: 3})
+	b := testenv.MakeBatch(t, 3, 9)
+	const slow = 1
+	ruleID, err := s.emu.Admin.AddFault(ctx, emulator.FaultRule{
+		Method: "Account.add_alias",
+		Match:  map[string]string{"alias_info.id": testenv.Digits(b.CustData[slow].AliasNumber)},
+		Action: emulator.ActionLatency, Delay: emulator.Duration(10 * time.Second), Count: 1,
+	})
+	require.NoError(t, err)
+	id := s.submit(t, b)
+
+	// Kill the worker while the slow alias call is in flight, well before
+	// its client gives up on it.
+	require.Eventually(t, func() bool {
+		rules, err := s.emu.Admin.Faults(ctx)
+		require.NoError(t, err)
+		for _, r := range rules {
+			if r.ID == ruleID {
+				return r.Fired > 0
+			}
+		}
+		return false
+	}, time.Minute, 10*time.Millisecond)
+	s.workers[0].Kill()
+	s.workers[0].Start()
+
+	rep := s.waitDone(t, id, 4*time.Minute)
+	o = s.check(t, b, id, rep, nil)
+	assert.Equal(t, store.StateCompleted, rep.State)
+	assert.Equal(t, 3, o.created)
+	assert.Zero(t, o.duplicates)
+
+	// The alias step started a second time because its heartbeat stopped.
+	hist := s.client.GetWorkflowHistory(ctx, workflows.CustomerWorkflowID(id, slow, 1), "", false, 0)
+	scheduled := map[int64]string{}
+	var retried bool
+	for hist.HasNext() {
+		ev, err := hist.Next()
+		require.NoError(t, err)
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == "AddAlias" {
+			assert.Equal(t, int32(2), a.GetAttempt(), "the alias step ran again on the new worker")
+			assert.Equal(t, enums.TIMEOUT_TYPE_HEARTBEAT, a.GetLastFailure().GetTimeoutFailureInfo().GetTimeoutType(),
+				"the first attempt ended by its heartbeat timeout: %v", a.GetLastFailure())
+			retried = true
+		}
+	}
+	assert.True(t, retried, "the alias step started")
 }

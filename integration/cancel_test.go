@@ -25,7 +25,9 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 	_, err := s.Emulator.Admin.AddFault(ctx, emulator.FaultRule{
 		Method: "Account.add_alias",
 		Match:  map[string]string{"alias_info.id": testenv.Digits(batch.CustData[slow].AliasNumber)},
-		Action: emulator.ActionLatency, Delay: emulator.Duration(4 * time.Second),
+		// Longer than the worker's heartbeat interval, so that the
+		// cancellation reaches the running step in a heartbeat's answer.
+		Action: emulator.ActionLatency, Delay: emulator.Duration(7 * time.Second),
 	})
 	require.NoError(t, err)
 	body, err := json.Marshal(batch)

@@ -13,6 +13,13 @@ import (
 // the names; its methods are never called on the nil value.
 var acts *activities.Activities
 
+// stepHeartbeatTimeout is how long Temporal waits for a heartbeat from a
+// running step before it retries the step elsewhere: a step on a worker
+// that died resumes after this, not after its start-to-close timeout. The
+// worker heartbeats every few seconds while a step runs (see
+// activities.NewHeartbeatInterceptor).
+const stepHeartbeatTimeout = 30 * time.Second
+
 // forwardOptions run the steps that create billing records. A step makes
 // a few billing calls of at most 25 s each. Transport trouble is retried
 // for up to 30 minutes, so that a billing outage of a few minutes delays a
@@ -21,6 +28,7 @@ var acts *activities.Activities
 // flight to end before the undo looks for what that step created.
 var forwardOptions = workflow.ActivityOptions{
 	StartToCloseTimeout:    2 * time.Minute,
+	HeartbeatTimeout:       stepHeartbeatTimeout,
 	ScheduleToCloseTimeout: 30 * time.Minute,
 	WaitForCancellation:    true,
 	RetryPolicy: &temporal.RetryPolicy{
@@ -37,6 +45,7 @@ var forwardOptions = workflow.ActivityOptions{
 // as rollback_failed with the records it left.
 var undoOptions = workflow.ActivityOptions{
 	StartToCloseTimeout: 2 * time.Minute,
+	HeartbeatTimeout:    stepHeartbeatTimeout,
 	RetryPolicy: &temporal.RetryPolicy{
 		InitialInterval:        time.Second,
 		BackoffCoefficient:     2,

@@ -127,22 +127,25 @@ func (p *Process) signal(sig syscall.Signal) {
 type TemporalProcess struct {
 	*Process
 	Address string
+	// MetricsURL serves the server's own Prometheus metrics.
+	MetricsURL string
 }
 
 // StartTemporalProcess starts the pinned dev server on a free port with a
 // SQLite file database, WAL and the service's search attributes.
 func StartTemporalProcess(t testing.TB) *TemporalProcess {
 	t.Helper()
-	port := FreePort(t)
+	port, metricsPort := FreePort(t), FreePort(t)
 	args := []string{"server", "start-dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--headless", "--log-level", "warn", "--db-filename", filepath.Join(t.TempDir(), "temporal.db")}
+		"--headless", "--log-level", "warn", "--db-filename", filepath.Join(t.TempDir(), "temporal.db"),
+		"--metrics-port", strconv.Itoa(metricsPort)}
 	args = append(args, DevServerArgs...)
 	names := workflows.SearchAttributes()
 	for _, name := range []string{"BatchId", "BatchStatus", "CustomerLogin", "CustomerStatus", "CustomerIndex", "ResellerId"} {
 		args = append(args, "--search-attribute", name+"="+names[name])
 	}
 	tp := &TemporalProcess{Process: StartProcess(t, TemporalBinary(t), nil, args...),
-		Address: "127.0.0.1:" + strconv.Itoa(port)}
+		Address: "127.0.0.1:" + strconv.Itoa(port), MetricsURL: "http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics"}
 	tp.WaitReady()
 	return tp
 }

@@ -232,7 +232,9 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	bc := billing.New(billing.Options{
 		BaseURL: s.Emulator.URL, Login: "admin", Password: "admin-secret", Timeout: 10 * time.Second,
 	}, log)
-	s.Worker = worker.New(s.Client, TaskQueue, worker.Options{MaxConcurrentActivityExecutionSize: 20})
+	// The worker's own options, heartbeats included; fixed pollers keep
+	// small test batches light.
+	s.Worker = worker.New(s.Client, TaskQueue, app.WorkerOptions(config.Config{BillingConcurrency: 10}))
 	app.Register(s.Worker, &activities.Activities{Billing: bc, Store: st})
 	require.NoError(t, s.Worker.Start())
 	t.Cleanup(s.Worker.Stop)
