@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"database/sql"
 	"fmt"
 	"maps"
 	"strings"
@@ -108,7 +107,7 @@ func checkServicePassword(info fields, id string) error {
 // checkAccount enforces the rules that need the database: the id is free
 // among accounts and aliases, a login is free among open accounts, and the
 // customer exists and is open.
-func checkAccount(tx *sql.Tx, a *Account) error {
+func checkAccount(tx *txn, a *Account) error {
 	other, err := findAccount(tx, "id = ? AND i_account <> ?", a.ID, a.IAccount)
 	if err != nil {
 		return err
@@ -151,7 +150,7 @@ func (s *Server) addAccount(c *call) (any, error) {
 	}
 	acc.ServiceFeatures = mergeFeatures(nil, updates)
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		if err := checkAccount(tx, acc); err != nil {
 			return err
 		}
@@ -181,7 +180,7 @@ func (s *Server) validateAccountInfo(c *call) (any, error) {
 	}
 	acc.IAccount, _, _ = info.id("i_account")
 
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error { return checkAccount(tx, acc) })
+	err = s.store.read(c.ctx, func(tx *txn) error { return checkAccount(tx, acc) })
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +200,7 @@ func (s *Server) getAccountInfo(c *call) (any, error) {
 	var acc *Account
 	var cust *Customer
 	var ext *Extension
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.read(c.ctx, func(tx *txn) error {
 		var err error
 		if acc, err = findAccount(tx, where, arg); err != nil || acc == nil {
 			return err
@@ -279,7 +278,7 @@ func accountView(a *Account, fr featureReader, parentFeatures []ServiceFeature) 
 }
 
 // openAccount loads an account that exists and is not closed.
-func openAccount(tx *sql.Tx, id int64) (*Account, error) {
+func openAccount(tx *txn, id int64) (*Account, error) {
 	acc, err := findAccount(tx, "i_account = ? AND bill_status <> 'C'", id)
 	if err != nil {
 		return nil, err
@@ -299,7 +298,7 @@ func (s *Server) terminateAccount(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		acc, err := openAccount(tx, id)
 		if err != nil {
 			return err
@@ -323,7 +322,7 @@ func (s *Server) terminateAccount(c *call) (any, error) {
 
 // closeAccount sets bill_status C and frees the id by renaming it with the
 // next free -old suffix.
-func closeAccount(tx *sql.Tx, a *Account) error {
+func closeAccount(tx *txn, a *Account) error {
 	for {
 		n, err := nextValue(tx, seqOldSuffix, 0)
 		if err != nil {
@@ -381,7 +380,7 @@ func (s *Server) getAccountList(c *call) (any, error) {
 func (s *Server) listAccounts(c *call, q listQuery, limit, offset int64) ([]Account, int64, error) {
 	var list []Account
 	var total int64
-	err := s.store.read(c.ctx, func(tx *sql.Tx) error {
+	err := s.store.read(c.ctx, func(tx *txn) error {
 		var err error
 		if list, err = queryAccounts(tx, q.where("i_account", limit, offset), q.args...); err != nil {
 			return err
@@ -403,7 +402,7 @@ func (s *Server) updateAccountFeatures(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		acc, err := openAccount(tx, id)
 		if err != nil {
 			return err

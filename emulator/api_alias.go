@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"database/sql"
 	"maps"
 )
 
@@ -39,7 +38,7 @@ func (s *Server) addAlias(c *call) (any, error) {
 		Blocked:        blocked,
 		Info:           normalizeIDs(maps.Clone(info.m)),
 	}
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		master, err := findAccount(tx, "i_account = ? AND bill_status <> 'C' AND billing_model <> ?",
 			masterID, billingModelAlias)
 		if err != nil {
@@ -116,7 +115,7 @@ func (s *Server) deleteAlias(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		alias, err := findAccount(tx, where+" AND billing_model = ? AND bill_status <> 'C'",
 			arg, billingModelAlias)
 		if err != nil {

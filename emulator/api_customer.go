@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"database/sql"
 	"maps"
 )
 
@@ -82,7 +81,7 @@ func yesNo(f fields, key, def string) (string, error) {
 
 // checkCustomer enforces the rules that need the database: unique name,
 // unique non-empty login and an existing parent.
-func checkCustomer(tx *sql.Tx, c *Customer) error {
+func checkCustomer(tx *txn, c *Customer) error {
 	other, err := findCustomer(tx, "name = ? AND i_customer <> ?", c.Name, c.ICustomer)
 	if err != nil {
 		return err
@@ -126,7 +125,7 @@ func (s *Server) addCustomer(c *call) (any, error) {
 	}
 	cust.ServiceFeatures = mergeFeatures(nil, updates)
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		if err := checkCustomer(tx, cust); err != nil {
 			return err
 		}
@@ -156,7 +155,7 @@ func (s *Server) validateCustomerInfo(c *call) (any, error) {
 	}
 	cust.ICustomer, _, _ = info.id("i_customer")
 
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error { return checkCustomer(tx, cust) })
+	err = s.store.read(c.ctx, func(tx *txn) error { return checkCustomer(tx, cust) })
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +172,7 @@ func (s *Server) getCustomerInfo(c *call) (any, error) {
 	}
 
 	var cust *Customer
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.read(c.ctx, func(tx *txn) error {
 		var err error
 		cust, err = findCustomer(tx, where, arg)
 		return err
@@ -236,7 +235,7 @@ func (s *Server) updateCustomer(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		old, err := openCustomer(tx, id)
 		if err != nil {
 			return err
@@ -267,7 +266,7 @@ func (s *Server) updateCustomer(c *call) (any, error) {
 
 // openCustomer loads a customer that exists and is not closed. Closed
 // customers cannot be changed, so they count as not found.
-func openCustomer(tx *sql.Tx, id int64) (*Customer, error) {
+func openCustomer(tx *txn, id int64) (*Customer, error) {
 	cust, err := findCustomer(tx, "i_customer = ?", id)
 	if err != nil {
 		return nil, err
@@ -290,7 +289,7 @@ func (s *Server) deleteCustomer(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		cust, err := findCustomer(tx, "i_customer = ?", id)
 		if err != nil {
 			return err
@@ -310,7 +309,7 @@ func (s *Server) deleteCustomer(c *call) (any, error) {
 	return success(), nil
 }
 
-func (s *Server) checkNothingOwned(tx *sql.Tx, id int64) error {
+func (s *Server) checkNothingOwned(tx *txn, id int64) error {
 	accountQuery := "SELECT COUNT(*) FROM accounts WHERE i_customer = ? AND bill_status <> 'C'"
 	if s.cfg.ClosedAccountsBlockDelete {
 		accountQuery = "SELECT COUNT(*) FROM accounts WHERE i_customer = ?"
@@ -352,7 +351,7 @@ func (s *Server) terminateCustomer(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		cust, err := openCustomer(tx, id)
 		if err != nil {
 			return err
@@ -383,7 +382,7 @@ func (s *Server) getCustomerList(c *call) (any, error) {
 
 	var list []Customer
 	var total int64
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.read(c.ctx, func(tx *txn) error {
 		var err error
 		if list, err = queryCustomers(tx, q.where("i_customer", limit, offset), q.args...); err != nil {
 			return err
@@ -417,7 +416,7 @@ func (s *Server) updateCustomerFeatures(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		cust, err := openCustomer(tx, id)
 		if err != nil {
 			return err

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -41,7 +40,7 @@ func (s *Server) addCustomerExtension(c *call) (any, error) {
 		Extension: Extension{ICustomer: customerID, ID: number, Name: name},
 		info:      normalizeIDs(maps.Clone(c.p.m)),
 	}
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		if _, err := openCustomer(tx, customerID); err != nil {
 			return err
 		}
@@ -68,7 +67,7 @@ func (s *Server) addCustomerExtension(c *call) (any, error) {
 	return map[string]any{"i_c_ext": ext.ICExt}, nil
 }
 
-func checkExtensionNumber(tx *sql.Tx, customerID int64, number string) error {
+func checkExtensionNumber(tx *txn, customerID int64, number string) error {
 	n, err := countRows(tx, "SELECT COUNT(*) FROM extensions WHERE i_customer = ? AND id = ?",
 		customerID, number)
 	if err != nil {
@@ -81,7 +80,7 @@ func checkExtensionNumber(tx *sql.Tx, customerID int64, number string) error {
 	return nil
 }
 
-func checkExtensionAccount(tx *sql.Tx, customerID, accountID int64) error {
+func checkExtensionAccount(tx *txn, customerID, accountID int64) error {
 	acc, err := findAccount(tx, "i_account = ? AND bill_status <> 'C' AND billing_model <> ?",
 		accountID, billingModelAlias)
 	if err != nil {
@@ -96,7 +95,7 @@ func checkExtensionAccount(tx *sql.Tx, customerID, accountID int64) error {
 
 // accountForExtension creates the account an extension with i_product
 // points to. Its id is derived from the customer and the number.
-func (s *Server) accountForExtension(tx *sql.Tx, customerID int64, number string, productID int64) (int64, error) {
+func (s *Server) accountForExtension(tx *txn, customerID int64, number string, productID int64) (int64, error) {
 	acc := &Account{
 		ID:           fmt.Sprintf("ext%d-%s", customerID, number),
 		ICustomer:    customerID,
@@ -116,7 +115,7 @@ func (s *Server) accountForExtension(tx *sql.Tx, customerID int64, number string
 	return id, saveAccount(tx, acc)
 }
 
-func insertExtension(tx *sql.Tx, e *extensionRow) error {
+func insertExtension(tx *txn, e *extensionRow) error {
 	info, err := json.Marshal(e.info)
 	if err != nil {
 		return fmt.Errorf("encode extension: %w", err)
@@ -152,7 +151,7 @@ func (s *Server) getExtensionsList(c *call) (any, error) {
 
 	var views []map[string]any
 	var total int64
-	err = s.store.read(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.read(c.ctx, func(tx *txn) error {
 		rows, err := queryExtensionRows(tx, q.where("i_c_ext", limit, offset), q.args...)
 		if err != nil {
 			return err
@@ -174,7 +173,7 @@ func (s *Server) getExtensionsList(c *call) (any, error) {
 }
 
 // extensionViews renders list rows with the account's id and customer.
-func extensionViews(tx *sql.Tx, rows []extensionRow) ([]map[string]any, error) {
+func extensionViews(tx *txn, rows []extensionRow) ([]map[string]any, error) {
 	views := make([]map[string]any, 0, len(rows))
 	for _, r := range rows {
 		published, _ := r.info["published"].(string)
@@ -216,7 +215,7 @@ func (s *Server) deleteCustomerExtension(c *call) (any, error) {
 		return nil, err
 	}
 
-	err = s.store.write(c.ctx, func(tx *sql.Tx) error {
+	err = s.store.write(c.ctx, func(tx *txn) error {
 		res, err := tx.Exec("DELETE FROM extensions WHERE i_customer = ? AND i_c_ext = ?", customerID, extID)
 		if err != nil {
 			return fmt.Errorf("delete extension %d: %w", extID, err)

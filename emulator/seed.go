@@ -2,7 +2,6 @@ package emulator
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -34,7 +33,7 @@ func (st *store) seedResellers(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return st.write(ctx, func(tx *sql.Tx) error {
+	return st.write(ctx, func(tx *txn) error {
 		var highest int64
 		for _, id := range ids {
 			_, err := tx.Exec(`INSERT INTO customers (i_customer, name, iso_4217, info)
