@@ -67,7 +67,7 @@ type settings struct {
 }
 
 func load(b *testing.B) settings {
-	s := settings{customers: 1000, window: 40, concurrency: 20, workers: 1, rounds: 2}
+	s := settings{customers: 1000, window: 40, concurrency: 20, workers: 1, rounds: 3}
 	if v := os.Getenv("BENCH_ROUNDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		require.NoError(b, err, "BENCH_ROUNDS")
