@@ -12,6 +12,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/activity"
@@ -133,18 +134,27 @@ func Register(w worker.Registry, acts *activities.Activities) {
 	w.RegisterActivityWithOptions(acts, activity.RegisterOptions{})
 }
 
+// WorkerStopTimeout is how long a stopping worker waits for its running
+// activities. A step makes a few billing calls of at most 25 s each, but
+// most take well under a second. Give the worker's container a longer
+// stop grace period than this.
+const WorkerStopTimeout = 20 * time.Second
+
 // WorkerOptions returns the worker options for the config. A worker runs
 // up to twice BillingConcurrency activities, while its billing client lets
 // only BillingConcurrency calls out at once: an activity spends part of its
 // time on Temporal round trips, and the spare activities keep the billing
 // connections busy meanwhile. When ActivitiesPerSecond is set, Temporal
 // paces the whole task queue. Activities scheduled with a heartbeat
-// timeout heartbeat while they run.
+// timeout heartbeat while they run. A stopping worker lets the steps in
+// hand finish for up to WorkerStopTimeout, so that a restart for a deploy
+// does not leave them to wait out their heartbeat timeout elsewhere.
 func WorkerOptions(cfg config.Config) worker.Options {
 	opts := worker.Options{
 		MaxConcurrentActivityExecutionSize: 2 * cfg.BillingConcurrency,
 		TaskQueueActivitiesPerSecond:       cfg.ActivitiesPerSecond,
 		Interceptors:                       []interceptor.WorkerInterceptor{activities.NewHeartbeatInterceptor()},
+		WorkerStopTimeout:                  WorkerStopTimeout,
 	}
 	if cfg.PollerAutoscaling {
 		// The SDK's two fixed pollers per task type cap how many

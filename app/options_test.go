@@ -15,6 +15,8 @@ func TestWorkerOptions(t *testing.T) {
 	assert.Equal(t, 50.0, opts.TaskQueueActivitiesPerSecond)
 	assert.NotNil(t, opts.WorkflowTaskPollerBehavior)
 	assert.NotNil(t, opts.ActivityTaskPollerBehavior)
+	assert.Len(t, opts.Interceptors, 1, "the heartbeat interceptor")
+	assert.Equal(t, app.WorkerStopTimeout, opts.WorkerStopTimeout)
 
 	fixed := app.WorkerOptions(config.Config{BillingConcurrency: 12})
 	assert.Nil(t, fixed.WorkflowTaskPollerBehavior, "the SDK's fixed pollers")

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
@@ -252,4 +253,40 @@ func (s *stack) check(t *testing.T, b *wire.BatchCustomerCreation, id string, re
 		testenv.AssertCreated(t, v, row)
 	}
 	return o
+}
+
+// waitFired waits until the emulator's fault rule has fired once.
+func (s *stack) waitFired(t *testing.T, ruleID string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		rules, err := s.emu.Admin.Faults(context.Background())
+		require.NoError(t, err)
+		for _, r := range rules {
+			if r.ID == ruleID {
+				return r.Fired > 0
+			}
+		}
+		return false
+	}, time.Minute, 10*time.Millisecond)
+}
+
+// aliasStarted returns the start of the AddAlias step in a customer's
+// history: the last attempt, with the failure of the one before.
+func (s *stack) aliasStarted(t *testing.T, workflowID string) *historypb.ActivityTaskStartedEventAttributes {
+	t.Helper()
+	hist := s.client.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	scheduled := map[int64]string{}
+	var started *historypb.ActivityTaskStartedEventAttributes
+	for hist.HasNext() {
+		ev, err := hist.Next()
+		require.NoError(t, err)
+		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
+		}
+		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == "AddAlias" {
+			started = a
+		}
+	}
+	require.NotNil(t, started, "the alias step of %s never started", workflowID)
+	return started
 }

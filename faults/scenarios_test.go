@@ -284,16 +284,7 @@ func TestFault9WorkerKilledDuringSlowCall(t *testing.T) {
 
 	// Kill the worker while the slow alias call is in flight, well before
 	// its client gives up on it.
-	require.Eventually(t, func() bool {
-		rules, err := s.emu.Admin.Faults(ctx)
-		require.NoError(t, err)
-		for _, r := range rules {
-			if r.ID == ruleID {
-				return r.Fired > 0
-			}
-		}
-		return false
-	}, time.Minute, 10*time.Millisecond)
+	s.waitFired(t, ruleID)
 	s.workers[0].Kill()
 	s.workers[0].Start()
 
@@ -304,21 +295,41 @@ func TestFault9WorkerKilledDuringSlowCall(t *testing.T) {
 	assert.Zero(t, o.duplicates)
 
 	// The alias step started a second time because its heartbeat stopped.
-	hist := s.client.GetWorkflowHistory(ctx, workflows.CustomerWorkflowID(id, slow, 1), "", false, 0)
-	scheduled := map[int64]string{}
-	var retried bool
-	for hist.HasNext() {
-		ev, err := hist.Next()
-		require.NoError(t, err)
-		if a := ev.GetActivityTaskScheduledEventAttributes(); a != nil {
-			scheduled[ev.GetEventId()] = a.GetActivityType().GetName()
-		}
-		if a := ev.GetActivityTaskStartedEventAttributes(); a != nil && scheduled[a.GetScheduledEventId()] == "AddAlias" {
-			assert.Equal(t, int32(2), a.GetAttempt(), "the alias step ran again on the new worker")
-			assert.Equal(t, enums.TIMEOUT_TYPE_HEARTBEAT, a.GetLastFailure().GetTimeoutFailureInfo().GetTimeoutType(),
-				"the first attempt ended by its heartbeat timeout: %v", a.GetLastFailure())
-			retried = true
-		}
-	}
-	assert.True(t, retried, "the alias step started")
+	started := s.aliasStarted(t, workflows.CustomerWorkflowID(id, slow, 1))
+	assert.Equal(t, int32(2), started.GetAttempt(), "the alias step ran again on the new worker")
+	assert.Equal(t, enums.TIMEOUT_TYPE_HEARTBEAT, started.GetLastFailure().GetTimeoutFailureInfo().GetTimeoutType(),
+		"the first attempt ended by its heartbeat timeout: %v", started.GetLastFailure())
+}
+
+// A worker stopped for a deploy (SIGTERM) lets the step in hand finish
+// before it exits, so the step is not retried at all.
+func TestFault10WorkerStoppedDuringCall(t *testing.T) {
+	var o outcome
+	record(t, 10, "worker stopped (SIGTERM) during a billing call", &o)
+	ctx := context.Background()
+	s := startStack(t, stackOptions{window: 3})
+	b := testenv.MakeBatch(t, 3, 10)
+	const slow = 1
+	ruleID, err := s.emu.Admin.AddFault(ctx, emulator.FaultRule{
+		Method: "Account.add_alias",
+		Match:  map[string]string{"alias_info.id": testenv.Digits(b.CustData[slow].AliasNumber)},
+		// Shorter than the workers' 2-second billing timeout here.
+		Action: emulator.ActionLatency, Delay: emulator.Duration(1500 * time.Millisecond), Count: 1,
+	})
+	require.NoError(t, err)
+	id := s.submit(t, b)
+
+	s.waitFired(t, ruleID)
+	s.workers[0].Stop()
+	s.workers[0].Start()
+
+	rep := s.waitDone(t, id, 4*time.Minute)
+	o = s.check(t, b, id, rep, nil)
+	assert.Equal(t, store.StateCompleted, rep.State)
+	assert.Equal(t, 3, o.created)
+	assert.Zero(t, o.duplicates)
+
+	started := s.aliasStarted(t, workflows.CustomerWorkflowID(id, slow, 1))
+	assert.Equal(t, int32(1), started.GetAttempt(), "the stopping worker finished the alias step: %v",
+		started.GetLastFailure())
 }
