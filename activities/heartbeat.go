@@ -24,8 +24,8 @@ const heartbeatEvery = 5 * time.Second
 // a step part-way through a billing call: a create already sent could
 // then land after the undo had looked for it and found nothing. So such
 // an activity runs on a context that keeps the deadline but not the
-// cancellation, as it did before it heartbeated; a cancelled customer
-// still waits for the step to end and then undoes it.
+// cancellation. A cancelled customer still waits for the step to end, and
+// then undoes it.
 func NewHeartbeatInterceptor() interceptor.WorkerInterceptor {
 	return &heartbeatInterceptor{every: heartbeatEvery}
 }

@@ -146,9 +146,8 @@ const WorkerStopTimeout = 20 * time.Second
 // time on Temporal round trips, and the spare activities keep the billing
 // connections busy meanwhile. When ActivitiesPerSecond is set, Temporal
 // paces the whole task queue. Activities scheduled with a heartbeat
-// timeout heartbeat while they run. A stopping worker lets the steps in
-// hand finish for up to WorkerStopTimeout, so that a restart for a deploy
-// does not leave them to wait out their heartbeat timeout elsewhere.
+// timeout heartbeat while they run, and a stopping worker waits up to
+// WorkerStopTimeout for the running ones.
 func WorkerOptions(cfg config.Config) worker.Options {
 	opts := worker.Options{
 		MaxConcurrentActivityExecutionSize: 2 * cfg.BillingConcurrency,

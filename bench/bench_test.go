@@ -261,9 +261,9 @@ func runService(b *testing.B, s settings) serviceResult {
 		}()
 	}
 	if len(workerProfiles) > 0 {
-		// A profile of the first worker over the first part of the run:
-		// at most 60 customers a second, so the worker is still up
-		// when it ends.
+		// A profile of the first worker over the first part of the run.
+		// The length assumes at most 60 customers a second, so that the
+		// worker is still up when the profile ends.
 		seconds := max(5, s.customers/60)
 		go saveProfile(b, "http://"+workerProfiles[0]+"/debug/pprof/profile?seconds="+strconv.Itoa(seconds),
 			filepath.Join(s.profiles, "worker.cpu.pprof"))
@@ -289,6 +289,8 @@ func runService(b *testing.B, s settings) serviceResult {
 		res.workerRSS = max(res.workerRSS, w.PeakRSS())
 		res.cpu["worker"] += w.CPUTime()
 	}
+	// Read before the listing and describing below add their own requests.
+	res.ops = temporalOps(b, tp.MetricsURL)
 	calls, err := emu.Admin.Calls(context.Background())
 	require.NoError(b, err)
 	res.callRate = float64(len(calls)) / elapsed.Seconds()
@@ -297,7 +299,6 @@ func runService(b *testing.B, s settings) serviceResult {
 
 	res.p50, res.p95 = customerTimes(b, c, reply.BatchID)
 	res.maxEvents, res.maxHistoryBytes, res.runs = batchHistory(b, c, reply.WorkflowID)
-	res.ops = temporalOps(b, tp.MetricsURL)
 	// Stop everything now, so that an idle stack does not take CPU from
 	// the next run.
 	for _, w := range workerProcs {

@@ -139,7 +139,8 @@ func (c *stmtCache) get(query string) *sql.Stmt {
 	if stmt, ok := c.stmts[query]; ok {
 		return stmt
 	}
-	if len(c.stmts) >= maxStmts {
+	if c.stmts == nil || len(c.stmts) >= maxStmts {
+		// Closed, or full.
 		return nil
 	}
 	stmt, err := c.db.Prepare(query)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 
 	"github.com/portaplus2/batchcustomers/emulator"
 	"github.com/portaplus2/batchcustomers/internal/testenv"
@@ -270,32 +271,11 @@ func TestFault8LoadWithFaults(t *testing.T) {
 func TestFault9WorkerKilledDuringSlowCall(t *testing.T) {
 	var o outcome
 	record(t, 9, "worker killed during a slow billing call", &o)
-	ctx := context.Background()
-	s := startStack(t, stackOptions{window: 3})
-	b := testenv.MakeBatch(t, 3, 9)
-	const slow = 1
-	ruleID, err := s.emu.Admin.AddFault(ctx, emulator.FaultRule{
-		Method: "Account.add_alias",
-		Match:  map[string]string{"alias_info.id": testenv.Digits(b.CustData[slow].AliasNumber)},
-		Action: emulator.ActionLatency, Delay: emulator.Duration(10 * time.Second), Count: 1,
-	})
-	require.NoError(t, err)
-	id := s.submit(t, b)
-
-	// Kill the worker while the slow alias call is in flight, well before
-	// its client gives up on it.
-	s.waitFired(t, ruleID)
-	s.workers[0].Kill()
-	s.workers[0].Start()
-
-	rep := s.waitDone(t, id, 4*time.Minute)
-	o = s.check(t, b, id, rep, nil)
-	assert.Equal(t, store.StateCompleted, rep.State)
-	assert.Equal(t, 3, o.created)
-	assert.Zero(t, o.duplicates)
+	// The call outlasts the kill, which comes well before its client gives
+	// up on it.
+	o, started := interruptAliasCall(t, 9, 10*time.Second, (*testenv.Process).Kill)
 
 	// The alias step started a second time because its heartbeat stopped.
-	started := s.aliasStarted(t, workflows.CustomerWorkflowID(id, slow, 1))
 	assert.Equal(t, int32(2), started.GetAttempt(), "the alias step ran again on the new worker")
 	assert.Equal(t, enums.TIMEOUT_TYPE_HEARTBEAT, started.GetLastFailure().GetTimeoutFailureInfo().GetTimeoutType(),
 		"the first attempt ended by its heartbeat timeout: %v", started.GetLastFailure())
@@ -306,30 +286,40 @@ func TestFault9WorkerKilledDuringSlowCall(t *testing.T) {
 func TestFault10WorkerStoppedDuringCall(t *testing.T) {
 	var o outcome
 	record(t, 10, "worker stopped (SIGTERM) during a billing call", &o)
-	ctx := context.Background()
+	// Shorter than the workers' 2-second billing timeout here.
+	o, started := interruptAliasCall(t, 10, 1500*time.Millisecond, (*testenv.Process).Stop)
+
+	assert.Equal(t, int32(1), started.GetAttempt(), "the stopping worker finished the alias step: %v",
+		started.GetLastFailure())
+}
+
+// interruptAliasCall runs a 3-customer batch whose second customer's alias
+// call takes delay, applies interrupt to the worker while that call is in
+// flight, and starts the worker again. It checks that every customer was
+// created once, and returns the outcome and the start of the slow
+// customer's alias step.
+func interruptAliasCall(t *testing.T, seed int, delay time.Duration, interrupt func(*testenv.Process),
+) (outcome, *historypb.ActivityTaskStartedEventAttributes) {
+	t.Helper()
 	s := startStack(t, stackOptions{window: 3})
-	b := testenv.MakeBatch(t, 3, 10)
+	b := testenv.MakeBatch(t, 3, seed)
 	const slow = 1
-	ruleID, err := s.emu.Admin.AddFault(ctx, emulator.FaultRule{
+	ruleID, err := s.emu.Admin.AddFault(context.Background(), emulator.FaultRule{
 		Method: "Account.add_alias",
 		Match:  map[string]string{"alias_info.id": testenv.Digits(b.CustData[slow].AliasNumber)},
-		// Shorter than the workers' 2-second billing timeout here.
-		Action: emulator.ActionLatency, Delay: emulator.Duration(1500 * time.Millisecond), Count: 1,
+		Action: emulator.ActionLatency, Delay: emulator.Duration(delay), Count: 1,
 	})
 	require.NoError(t, err)
 	id := s.submit(t, b)
 
 	s.waitFired(t, ruleID)
-	s.workers[0].Stop()
+	interrupt(s.workers[0])
 	s.workers[0].Start()
 
 	rep := s.waitDone(t, id, 4*time.Minute)
-	o = s.check(t, b, id, rep, nil)
+	o := s.check(t, b, id, rep, nil)
 	assert.Equal(t, store.StateCompleted, rep.State)
 	assert.Equal(t, 3, o.created)
 	assert.Zero(t, o.duplicates)
-
-	started := s.aliasStarted(t, workflows.CustomerWorkflowID(id, slow, 1))
-	assert.Equal(t, int32(1), started.GetAttempt(), "the stopping worker finished the alias step: %v",
-		started.GetLastFailure())
+	return o, s.aliasStarted(t, workflows.CustomerWorkflowID(id, slow, 1))
 }

@@ -26,7 +26,7 @@ func TestCancelRollsBackRunningCustomer(t *testing.T) {
 		Method: "Account.add_alias",
 		Match:  map[string]string{"alias_info.id": testenv.Digits(batch.CustData[slow].AliasNumber)},
 		// Longer than the worker's heartbeat interval, so that the
-		// cancellation reaches the running step in a heartbeat's answer.
+		// cancellation reaches the running step in a heartbeat response.
 		Action: emulator.ActionLatency, Delay: emulator.Duration(7 * time.Second),
 	})
 	require.NoError(t, err)

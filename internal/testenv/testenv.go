@@ -232,8 +232,8 @@ func StartStack(t testing.TB, opts StackOptions) *Stack {
 	bc := billing.New(billing.Options{
 		BaseURL: s.Emulator.URL, Login: "admin", Password: "admin-secret", Timeout: 10 * time.Second,
 	}, log)
-	// The worker's own options, heartbeats included; fixed pollers keep
-	// small test batches light.
+	// The worker's own options, heartbeats included. Poller autoscaling
+	// stays off, so small test batches keep the SDK's two pollers.
 	s.Worker = worker.New(s.Client, TaskQueue, app.WorkerOptions(config.Config{BillingConcurrency: 10}))
 	app.Register(s.Worker, &activities.Activities{Billing: bc, Store: st})
 	require.NoError(t, s.Worker.Start())
